@@ -1,0 +1,247 @@
+/**
+ * Every setting of PressOS Inbound, read once from environment variables at
+ * start. A bad value stops the service with one line that names the variable,
+ * what it holds and what is allowed.
+ */
+import { isIP } from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The validated settings the service runs with. */
+export interface Config {
+  /** TCP port to listen on. */
+  port: number
+  /** Interface to listen on. */
+  host: string
+  /** Prefix in front of every route, like `/pressos`; empty for none. */
+  basePath: string
+  /** Origin (and optional path) callers use when a proxy stands in front. */
+  publicBaseUrl: string | undefined
+  /** Addresses and CIDR ranges whose forwarding headers are believed. */
+  trustedProxies: string[]
+  /** PostgreSQL URL; undefined runs the embedded database in `dataDir`. */
+  databaseUrl: string | undefined
+  /** Folder for the embedded database and local files. */
+  dataDir: string
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number
+  /** Accepted values of the `X-Webhook-Secret` header. */
+  webhookSecrets: string[]
+  /** Path of the follow-up rules file. */
+  followUpRulesPath: string
+  /** ntfy-compatible topic URL for push notifications; unset only logs. */
+  pushNtfyUrl: string | undefined
+  /** Bearer token sent to the ntfy server, if it needs one. */
+  pushNtfyToken: string | undefined
+  /** How many times a failing follow-up job is tried again. */
+  jobRetryLimit: number
+  /** First retry delay of a failing job, in seconds; it doubles each time. */
+  jobRetryDelaySeconds: number
+  /** pino log level. */
+  logLevel: string
+}
+
+/** Raised for a setting that cannot be used; its message is one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+]
+
+/** Where the shipped follow-up rules live. */
+export const DEFAULT_RULES_PATH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../rules/follow-up-rules.yaml',
+)
+
+/**
+ * Reads and validates every setting from `env`.
+ *
+ * @throws ConfigError naming the first variable that is wrong.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    port: readInteger(env, 'PORT', 3000, 0, 65535),
+    host: readText(env, 'HOST') ?? '127.0.0.1',
+    basePath: readBasePath(env),
+    publicBaseUrl: readHttpUrl(env, 'PUBLIC_BASE_URL'),
+    trustedProxies: readProxyList(env),
+    databaseUrl: readDatabaseUrl(env),
+    dataDir: path.resolve(readText(env, 'DATA_DIR') ?? './data'),
+    maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1_048_576, 1, 2 ** 31),
+    webhookSecrets: readWebhookSecrets(env),
+    followUpRulesPath: path.resolve(
+      readText(env, 'FOLLOW_UP_RULES') ?? DEFAULT_RULES_PATH,
+    ),
+    pushNtfyUrl: readHttpUrl(env, 'PUSH_NTFY_URL'),
+    pushNtfyToken: readText(env, 'PUSH_NTFY_TOKEN'),
+    jobRetryLimit: readInteger(env, 'JOB_RETRY_LIMIT', 5, 0, 100),
+    jobRetryDelaySeconds: readInteger(
+      env,
+      'JOB_RETRY_DELAY_SECONDS',
+      30,
+      1,
+      86_400,
+    ),
+    logLevel: readLogLevel(env),
+  }
+}
+
+/** Splits a comma-separated setting into its trimmed, non-empty values. */
+export function splitList(value: string | undefined): string[] {
+  if (value === undefined) return []
+
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+}
+
+function readText(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+
+  return value === undefined || value === '' ? undefined : value
+}
+
+function readInteger(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = readText(env, name)
+  if (text === undefined) return fallback
+
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new ConfigError(
+      `${name} must be a whole number from ${min} to ${max}, got "${text}"`,
+    )
+  }
+
+  return value
+}
+
+function readBasePath(env: Env): string {
+  const text = readText(env, 'BASE_PATH')
+  if (text === undefined || text === '/') return ''
+
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(text) || text.includes('//')) {
+    throw new ConfigError(
+      `BASE_PATH must be a path like "/pressos" (letters, digits, ` +
+        `"-", "_", ".", "~" and single slashes), got "${text}"`,
+    )
+  }
+
+  return text.replace(/\/+$/, '')
+}
+
+function readHttpUrl(env: Env, name: string): string | undefined {
+  const text = readText(env, name)
+  if (text === undefined) return undefined
+
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new ConfigError(
+      `${name} must be an absolute http(s) URL, got "${text}"`,
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(
+      `${name} must use http or https, got "${url.protocol}" in "${text}"`,
+    )
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new ConfigError(
+      `${name} must not carry a query or fragment, got "${text}"`,
+    )
+  }
+
+  return text.replace(/\/+$/, '')
+}
+
+function readDatabaseUrl(env: Env): string | undefined {
+  const text = readText(env, 'DATABASE_URL')
+  if (text === undefined) return undefined
+
+  let protocol: string
+  try {
+    protocol = new URL(text).protocol
+  } catch {
+    throw new ConfigError(
+      'DATABASE_URL must be a URL like postgres://user:password@host:5432/db',
+    )
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError(
+      `DATABASE_URL must start with postgres:// or postgresql://, ` +
+        `got "${protocol}//"`,
+    )
+  }
+
+  return text
+}
+
+const NAMED_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal']
+
+function readProxyList(env: Env): string[] {
+  const entries = splitList(env.TRUSTED_PROXIES)
+
+  for (const entry of entries) {
+    if (!isAddressOrRange(entry) && !NAMED_PROXY_RANGES.includes(entry)) {
+      throw new ConfigError(
+        `TRUSTED_PROXIES must list IP addresses or CIDR ranges ` +
+          `(or loopback, linklocal, uniquelocal), got "${entry}"`,
+      )
+    }
+  }
+
+  return entries
+}
+
+/** True for an IPv4/IPv6 address or a CIDR range such as `10.0.0.0/8`. */
+export function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || extra !== undefined) return false
+  if (bits === undefined) return true
+
+  const prefix = Number(bits)
+  const maxBits = family === 4 ? 32 : 128
+
+  return /^\d+$/.test(bits) && prefix <= maxBits
+}
+
+function readWebhookSecrets(env: Env): string[] {
+  const names = [
+    'WEBHOOK_SECRET',
+    'PRESSOS_WEBHOOK_SECRET',
+    'PRINTBRAIN_WEBHOOK_SECRET',
+  ]
+
+  return names.flatMap((name) => splitList(env[name]))
+}
+
+function readLogLevel(env: Env): string {
+  const text = readText(env, 'LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.includes(text)) {
+    throw new ConfigError(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`,
+    )
+  }
+
+  return text
+}

@@ -1,0 +1,32 @@
+/**
+ * Checks a shared secret sent in a header against the configured values,
+ * in time that does not depend on where the values differ.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+
+// Both sides are hashed with a per-process key first, so the comparison
+// always runs over equal lengths and leaks nothing about the secret's length.
+const COMPARISON_KEY = randomBytes(32)
+
+/**
+ * True when `given` equals one of `accepted`. Every accepted value is
+ * compared, so the time taken does not reveal which one matched.
+ */
+export function matchesSecret(
+  given: string | undefined,
+  accepted: readonly string[],
+): boolean {
+  if (given === undefined || given === '') return false
+
+  const givenDigest = digest(given)
+  let matched = false
+  for (const secret of accepted) {
+    matched = timingSafeEqual(givenDigest, digest(secret)) || matched
+  }
+
+  return matched
+}
+
+function digest(value: string): Buffer {
+  return createHmac('sha256', COMPARISON_KEY).update(value, 'utf8').digest()
+}

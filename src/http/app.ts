@@ -1,0 +1,74 @@
+/**
+ * The HTTP server: one Fastify instance with a route for each door of the
+ * registry, problem+json refusals, raw bodies and request ids.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Door, DoorContext } from '../doors/door.js'
+import { requestIdFor } from './logging.js'
+import { HttpProblem, installProblemHandlers, sendProblem } from './problem.js'
+import { installBodyReaders } from './request-body.js'
+
+const OTHER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/** Builds the server for `doors`; it is not listening yet. */
+export function buildApp(
+  context: DoorContext,
+  doors: readonly Door[],
+  logger: Logger,
+): FastifyInstance {
+  const { config } = context
+  const app = Fastify({
+    loggerInstance: logger,
+    genReqId: requestIdFor,
+    trustProxy:
+      config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    bodyLimit: config.maxBodyBytes,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance
+
+  installBodyReaders(app, config.maxBodyBytes)
+  installProblemHandlers(app)
+  // Once shutdown begins, answers still in hand close their connection, so
+  // that idle keep-alive connections do not hold the shutdown up.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    if (closing) reply.header('connection', 'close')
+  })
+
+  for (const door of doors) registerDoor(app, context, door)
+
+  return app
+}
+
+function registerDoor(app: FastifyInstance, context: DoorContext, door: Door) {
+  const url = context.config.basePath + door.path
+  app.route({ method: door.methods, url, handler: door.handler(context) })
+
+  const refused = OTHER_METHODS.filter(
+    (m) => !door.methods.includes(m as never),
+  )
+  if (refused.length === 0) return
+
+  const allow = door.methods.join(', ')
+  app.route({
+    method: refused,
+    url,
+    handler: (request, reply) =>
+      sendProblem(
+        reply,
+        new HttpProblem(
+          405,
+          'method-not-allowed',
+          'Method not allowed',
+          `${door.path} takes ${allow}, not ${request.method}.`,
+          {},
+          { allow },
+        ),
+      ),
+  })
+}

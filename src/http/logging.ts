@@ -1,0 +1,74 @@
+/**
+ * The service's structured JSON log. Secrets, signatures and keys are
+ * censored wherever they appear in a logged object.
+ */
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import pino, { type DestinationStream, type Logger } from 'pino'
+
+/** Request headers that carry credentials. */
+export const SECRET_HEADERS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'x-webhook-secret',
+  'x-twilio-signature',
+  'x-signature',
+  'x-printbrain-signature',
+  'x-pressos-signature',
+  'x-pressos-key',
+  'x-hub-signature-256',
+]
+
+const SECRET_FIELDS = [
+  'secret',
+  'secrets',
+  'webhookSecrets',
+  'token',
+  'password',
+  'signature',
+  'apiKey',
+  'authToken',
+  'pushNtfyToken',
+]
+
+const REDACT_PATHS = [
+  ...SECRET_HEADERS.flatMap((name) => [
+    `req.headers["${name}"]`,
+    `headers["${name}"]`,
+    `*.headers["${name}"]`,
+  ]),
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
+]
+
+/** Creates the service's logger, writing to `destination` (stdout if unset). */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: serializeRequest },
+    },
+    destination,
+  )
+}
+
+function serializeRequest(request: IncomingMessage & { id?: string }) {
+  return {
+    method: request.method,
+    url: request.url,
+    remoteAddress: request.socket?.remoteAddress,
+    userAgent: request.headers['user-agent'],
+  }
+}
+
+/** A request id: the caller's `X-Request-Id` when sane, else a new one. */
+export function requestIdFor(request: IncomingMessage): string {
+  const given = request.headers['x-request-id']
+  if (typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given)) return given
+
+  return randomUUID()
+}

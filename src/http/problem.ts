@@ -1,0 +1,161 @@
+/**
+ * Refusals as RFC 9457 problem details. Every door throws `HttpProblem`; one
+ * error handler turns it, and Fastify's own client errors, into an
+ * `application/problem+json` response. Anything else is a fault of ours: it
+ * is logged with its stack and answered with a plain 500.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+
+/** Base of the `type` URIs; each kind of problem has its own fragment. */
+export const PROBLEM_TYPE_BASE = 'https://pressos.dev/problems/'
+
+/** The body of a problem+json response. */
+export interface ProblemBody {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance?: string
+  [extension: string]: unknown
+}
+
+/** A refusal with a status, a short title and a detail the caller can act on. */
+export class HttpProblem extends Error {
+  override name = 'HttpProblem'
+
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail)
+  }
+}
+
+// Fastify's own client errors, by code: status, slug and title.
+const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    415,
+    'unsupported-media-type',
+    'Unsupported content type',
+  ],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body-too-large', 'Request body too large'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed-json', 'Malformed JSON'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed-json', 'Malformed JSON'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    400,
+    'bad-content-length',
+    'Content-Length does not match the body',
+  ],
+  FST_ERR_CTP_EMPTY_TYPE: [
+    415,
+    'unsupported-media-type',
+    'Unsupported content type',
+  ],
+  FST_ERR_CTP_INVALID_TYPE: [
+    415,
+    'unsupported-media-type',
+    'Unsupported content type',
+  ],
+}
+
+/** Sends `problem` as `application/problem+json`. */
+export function sendProblem(reply: FastifyReply, problem: HttpProblem) {
+  const body: ProblemBody = {
+    type: PROBLEM_TYPE_BASE + problem.slug,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    instance: reply.request.url,
+    request_id: reply.request.id,
+    ...problem.extensions,
+  }
+
+  return reply
+    .code(problem.status)
+    .headers(problem.headers)
+    .type('application/problem+json')
+    .send(body)
+}
+
+/** Installs the error and not-found handlers on `app`. */
+export function installProblemHandlers(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error)
+    if (problem) {
+      request.log.info(
+        { status: problem.status, problem: problem.slug },
+        `refused: ${problem.detail}`,
+      )
+
+      return sendProblem(reply, problem)
+    }
+
+    request.log.error({ err: error }, 'request failed on our side')
+
+    return sendProblem(
+      reply,
+      new HttpProblem(
+        500,
+        'internal-error',
+        'Internal server error',
+        'The request could not be completed because of a fault on the ' +
+          'server. Nothing was acknowledged; it is safe to send it again. ' +
+          `Quote request id ${request.id} when reporting it.`,
+      ),
+    )
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new HttpProblem(
+        404,
+        'not-found',
+        'No such door',
+        `Nothing answers ${request.method} ${request.url.split('?')[0]}. ` +
+          'GET /webhooks/ping lists the address of the events door.',
+      ),
+    ),
+  )
+}
+
+function toProblem(error: FastifyError): HttpProblem | undefined {
+  if (error instanceof HttpProblem) return error
+
+  const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined
+  if (known) {
+    const [status, slug, title] = known
+
+    return new HttpProblem(status, slug, title, describeClientError(error))
+  }
+
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    return new HttpProblem(status, 'bad-request', 'Bad request', error.message)
+  }
+
+  return undefined
+}
+
+function describeClientError(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return (
+        'The request body is larger than this server accepts ' +
+        '(MAX_BODY_BYTES). Send a smaller body.'
+      )
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return (
+        'This door takes a different content type; send the body as ' +
+        'the door documents it (application/json for JSON doors).'
+      )
+    default:
+      return error.message
+  }
+}

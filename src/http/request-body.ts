@@ -1,0 +1,112 @@
+/**
+ * Bodies are kept as the raw bytes that arrived, so that a door can check a
+ * signature over exactly what was sent before it parses anything.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import secureJson from 'secure-json-parse'
+import { HttpProblem } from './problem.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received, when the request had one. */
+    rawBody?: Buffer
+  }
+}
+
+/** Media types like `application/cloudevents+json`. */
+const JSON_SUFFIX_TYPE = /^application\/[\w.+-]+\+json$/
+
+type Done = (error: Error | null, body?: unknown) => void
+
+/** Installs body readers that keep the raw bytes, up to `maxBodyBytes`. */
+export function installBodyReaders(app: FastifyInstance, maxBodyBytes: number) {
+  app.removeAllContentTypeParsers()
+
+  const keepRaw = (request: FastifyRequest, body: unknown, done: Done) => {
+    request.rawBody = body as Buffer
+    done(null, body)
+  }
+  const options = { parseAs: 'buffer' as const, bodyLimit: maxBodyBytes }
+
+  app.addContentTypeParser('application/json', options, keepRaw)
+  app.addContentTypeParser(JSON_SUFFIX_TYPE, options, keepRaw)
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    options,
+    keepRaw,
+  )
+}
+
+/**
+ * Parses the raw body of `request` as a JSON object.
+ *
+ * @throws HttpProblem 415 when the body is not JSON, 400 when it does not
+ *   parse, 422 when it is JSON but not an object.
+ */
+export function readJsonObject(
+  request: FastifyRequest,
+): Record<string, unknown> {
+  const raw = request.rawBody
+  if (raw === undefined || !isJsonContentType(request)) {
+    throw new HttpProblem(
+      415,
+      'unsupported-media-type',
+      'Unsupported content type',
+      'Send the body as JSON with "Content-Type: application/json".',
+    )
+  }
+
+  const value = parseJson(raw)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HttpProblem(
+      422,
+      'invalid-body',
+      'Body is not a JSON object',
+      `The body must be one JSON object, got ${describeJson(value)}.`,
+    )
+  }
+
+  return value as Record<string, unknown>
+}
+
+function isJsonContentType(request: FastifyRequest): boolean {
+  const type = (request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase()
+
+  return type === 'application/json' || JSON_SUFFIX_TYPE.test(type)
+}
+
+function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) {
+    throw new HttpProblem(
+      400,
+      'malformed-json',
+      'Malformed JSON',
+      'The body is empty; send one JSON object.',
+    )
+  }
+
+  try {
+    return secureJson.parse(raw.toString('utf8'), undefined, {
+      protoAction: 'error',
+      constructorAction: 'error',
+    })
+  } catch (error) {
+    throw new HttpProblem(
+      400,
+      'malformed-json',
+      'Malformed JSON',
+      `The body is not valid JSON (${(error as Error).message}). ` +
+        'Check quoting and commas, then send it again.',
+    )
+  }
+}
+
+function describeJson(value: unknown): string {
+  if (Array.isArray(value)) return 'an array'
+  if (value === null) return 'null'
+
+  return `a ${typeof value}`
+}

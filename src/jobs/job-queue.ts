@@ -1,0 +1,145 @@
+/**
+ * Durable follow-up jobs, kept in PostgreSQL by pg-boss. Jobs are put on the
+ * queue inside the transaction that stores their event; a failing job is
+ * tried again with a doubling delay and stays visible as failed, with its
+ * error, once its retries are used up.
+ */
+import PgBoss from 'pg-boss'
+import type { Logger } from 'pino'
+import type { RuleRunScheduler } from '../live-feed/activity-log.js'
+import { executorFor, type Database, type Orm } from '../storage/database.js'
+
+/** The queue that runs follow-up rules. */
+export const RULE_RUN_QUEUE = 'follow-up-rule-run'
+
+/** How a job is retried. */
+export interface RetryPolicy {
+  /** Tries after the first one. */
+  retryLimit: number
+  /** Delay before the first retry, in seconds; it doubles each time. */
+  retryDelaySeconds: number
+}
+
+/** A job handed to a worker, with how many tries it has left. */
+export interface RuleRunJob {
+  id: string
+  ruleRunId: number
+  /** Retries already made before this try. */
+  retryCount: number
+  retryLimit: number
+}
+
+/** What the queue holds, by state, for one queue. */
+export type QueueCounts = Record<string, number>
+
+/** The running job queue. */
+export class JobQueue implements RuleRunScheduler {
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly retry: RetryPolicy,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Creates pg-boss's tables if needed and starts its upkeep. */
+  static async start(
+    database: Database,
+    retry: RetryPolicy,
+    logger: Logger,
+  ): Promise<JobQueue> {
+    const boss = new PgBoss({
+      db: database.executor,
+      schema: 'pgboss',
+      // Jobs that stay failed are kept for two weeks for people to see.
+      deleteAfterDays: 14,
+    })
+    boss.on('error', (error) =>
+      logger.error({ err: error }, 'job queue upkeep failed'),
+    )
+    await boss.start()
+    await boss.createQueue(RULE_RUN_QUEUE, { name: RULE_RUN_QUEUE })
+
+    return new JobQueue(boss, retry, logger)
+  }
+
+  async enqueueRuleRuns(
+    tx: Orm,
+    runs: { jobId: string; ruleRunId: number }[],
+  ): Promise<void> {
+    const jobs = runs.map((run) => ({
+      id: run.jobId,
+      name: RULE_RUN_QUEUE,
+      data: { ruleRunId: run.ruleRunId },
+      retryLimit: this.retry.retryLimit,
+      retryDelay: this.retry.retryDelaySeconds,
+      retryBackoff: true,
+    }))
+
+    await this.boss.insert(jobs, { db: executorFor(tx) })
+  }
+
+  /**
+   * Runs `handle` for each rule-run job. A job whose handler throws is
+   * failed with the error, and retried while it has retries left.
+   */
+  async workRuleRuns(
+    handle: (job: RuleRunJob) => Promise<void>,
+    pollingIntervalSeconds = 1,
+  ): Promise<void> {
+    await this.boss.work<{ ruleRunId: number }>(
+      RULE_RUN_QUEUE,
+      { batchSize: 5, pollingIntervalSeconds, includeMetadata: true },
+      async (jobs) => {
+        for (const job of jobs) {
+          await this.runOne(job, handle)
+        }
+      },
+    )
+  }
+
+  private async runOne(
+    job: PgBoss.JobWithMetadata<{ ruleRunId: number }>,
+    handle: (job: RuleRunJob) => Promise<void>,
+  ) {
+    try {
+      await handle({
+        id: job.id,
+        ruleRunId: job.data.ruleRunId,
+        retryCount: job.retryCount,
+        retryLimit: job.retryLimit,
+      })
+    } catch (error) {
+      const message = (error as Error).message
+      this.logger.warn(
+        { jobId: job.id, ruleRunId: job.data.ruleRunId, err: error },
+        `follow-up job failed (try ${job.retryCount + 1}): ${message}`,
+      )
+      await this.boss.fail(RULE_RUN_QUEUE, job.id, { message })
+    }
+  }
+
+  /** Puts a job on the queue again, outside any transaction. */
+  async requeueRuleRun(jobId: string, ruleRunId: number): Promise<void> {
+    await this.boss.insert([
+      {
+        id: jobId,
+        name: RULE_RUN_QUEUE,
+        data: { ruleRunId },
+        retryLimit: this.retry.retryLimit,
+        retryDelay: this.retry.retryDelaySeconds,
+        retryBackoff: true,
+      },
+    ])
+  }
+
+  /** The state and stored error of one job, for people and tests. */
+  async findJob(jobId: string) {
+    return this.boss.getJobById<{ ruleRunId: number }>(RULE_RUN_QUEUE, jobId, {
+      includeArchive: true,
+    })
+  }
+
+  /** Stops taking jobs and waits for the ones in hand to finish. */
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: 20_000 })
+  }
+}

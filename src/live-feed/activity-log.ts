@@ -1,0 +1,326 @@
+/**
+ * The activity log: every event that came in, stored together with the
+ * follow-up rule runs it set off and their jobs, in one transaction.
+ *
+ * Concurrent requests share transactions (group commit): while one batch is
+ * being written, new events wait in line and go to disk together in the
+ * next one, so a burst costs one durable flush rather than one per event.
+ */
+import { randomUUID } from 'node:crypto'
+import { inArray, sql } from 'drizzle-orm'
+import type { Logger } from 'pino'
+import type { EventFacts, RuleBook } from '../follow-up/rule-book.js'
+import { rowsOf, type Orm } from '../storage/database.js'
+import { activityEvents, ruleRuns } from '../storage/schema.js'
+import { canonicalEventType } from './event-catalogue.js'
+
+/** An event about to be stored. */
+export interface IncomingEvent {
+  /** Which door or part of the service it came through. */
+  door: string
+  /** `event_type` exactly as sent. */
+  rawEventType: string
+  eventId?: string | null
+  source?: string | null
+  workOrderId?: string | null
+  occurredAt?: Date | null
+  /** The whole JSON body as sent. */
+  payload: Record<string, unknown>
+  /** Stores the event once per key; a repeat returns the first one. */
+  dedupeKey?: string | null
+  /** Fingerprint of the body, to tell a true repeat from a reused key. */
+  bodySha256?: string | null
+  /** When true, a repeat of the key with another fingerprint is refused. */
+  requireSameBody?: boolean
+  derivedFromEventId?: number | null
+  requestId?: string | null
+}
+
+/** What became of an incoming event. */
+export interface StoredEvent {
+  id: number
+  eventType: string | null
+  recognised: boolean
+  /** True when the key had been seen before and nothing new was stored. */
+  duplicate: boolean
+  /** How many follow-up rule runs were queued for it. */
+  ruleRuns: number
+}
+
+/** A dedupe key sent again with a different body. */
+export class ReusedKeyError extends Error {
+  override name = 'ReusedKeyError'
+
+  constructor(readonly existingId: number) {
+    super(`the key was first used for event ${existingId} with another body`)
+  }
+}
+
+/** Puts rule-run jobs on the job queue inside the caller's transaction. */
+export interface RuleRunScheduler {
+  enqueueRuleRuns(
+    tx: Orm,
+    runs: { jobId: string; ruleRunId: number }[],
+  ): Promise<void>
+}
+
+/** What storing events needs besides the transaction. */
+export interface StoreContext {
+  ruleBook: RuleBook
+  scheduler: RuleRunScheduler
+}
+
+/**
+ * Stores `events` in the open transaction `tx`, matches the follow-up rules
+ * on each new recognised event and queues a job for every rule run.
+ */
+export async function storeEvents(
+  tx: Orm,
+  events: IncomingEvent[],
+  context: StoreContext,
+): Promise<(StoredEvent | ReusedKeyError)[]> {
+  const ids = await allocateEventIds(tx, events.length)
+  const rows = events.map((event, i) => toRow(event, ids[i]!))
+
+  const inserted = await tx
+    .insert(activityEvents)
+    .values(rows)
+    .onConflictDoNothing({ target: activityEvents.dedupeKey })
+    .returning({ id: activityEvents.id })
+  const insertedIds = new Set(inserted.map((row) => row.id))
+
+  const repeats = await findRepeats(tx, rows, insertedIds)
+  const fresh = rows.filter((row) => insertedIds.has(row.id))
+  const runCounts = await queueRuleRuns(tx, fresh, context)
+
+  return rows.map((row, i) => {
+    if (insertedIds.has(row.id)) {
+      return {
+        id: row.id,
+        eventType: row.eventType,
+        recognised: row.recognised,
+        duplicate: false,
+        ruleRuns: runCounts.get(row.id) ?? 0,
+      }
+    }
+
+    return describeRepeat(events[i]!, repeats.get(row.dedupeKey!)!)
+  })
+}
+
+type EventRow = typeof activityEvents.$inferInsert & {
+  id: number
+  eventType: string | null
+  recognised: boolean
+}
+
+type RepeatRow = Pick<
+  typeof activityEvents.$inferSelect,
+  'id' | 'eventType' | 'recognised' | 'bodySha256' | 'dedupeKey'
+>
+
+async function allocateEventIds(tx: Orm, count: number): Promise<number[]> {
+  const result = await tx.execute(sql`
+    select nextval(pg_get_serial_sequence('activity_events', 'id'))::text
+      as id
+    from generate_series(1, ${count})`)
+
+  return rowsOf<{ id: string }>(result).map((row) => Number(row.id))
+}
+
+function toRow(event: IncomingEvent, id: number): EventRow {
+  const eventType = canonicalEventType(event.rawEventType) ?? null
+
+  return {
+    id,
+    door: event.door,
+    eventType,
+    rawEventType: event.rawEventType,
+    recognised: eventType !== null,
+    eventId: event.eventId ?? null,
+    source: event.source ?? null,
+    workOrderId: event.workOrderId ?? null,
+    occurredAt: event.occurredAt ?? null,
+    dedupeKey: event.dedupeKey ?? null,
+    bodySha256: event.bodySha256 ?? null,
+    payload: event.payload,
+    derivedFromEventId: event.derivedFromEventId ?? null,
+    requestId: event.requestId ?? null,
+  }
+}
+
+async function findRepeats(
+  tx: Orm,
+  rows: EventRow[],
+  insertedIds: Set<number>,
+): Promise<Map<string, RepeatRow>> {
+  const keys = rows
+    .filter((row) => !insertedIds.has(row.id))
+    .map((row) => row.dedupeKey!)
+  if (keys.length === 0) return new Map()
+
+  const found = await tx
+    .select({
+      id: activityEvents.id,
+      eventType: activityEvents.eventType,
+      recognised: activityEvents.recognised,
+      bodySha256: activityEvents.bodySha256,
+      dedupeKey: activityEvents.dedupeKey,
+    })
+    .from(activityEvents)
+    .where(inArray(activityEvents.dedupeKey, keys))
+
+  return new Map(found.map((row) => [row.dedupeKey!, row]))
+}
+
+function describeRepeat(
+  event: IncomingEvent,
+  first: RepeatRow,
+): StoredEvent | ReusedKeyError {
+  if (event.requireSameBody && first.bodySha256 !== event.bodySha256) {
+    return new ReusedKeyError(first.id)
+  }
+
+  return {
+    id: first.id,
+    eventType: first.eventType,
+    recognised: first.recognised,
+    duplicate: true,
+    ruleRuns: 0,
+  }
+}
+
+async function queueRuleRuns(
+  tx: Orm,
+  fresh: EventRow[],
+  context: StoreContext,
+): Promise<Map<number, number>> {
+  const planned = fresh.flatMap((row) => {
+    if (row.eventType === null) return []
+
+    return context.ruleBook.matching(factsOf(row)).map((rule) => ({
+      eventId: row.id,
+      ruleId: rule.id,
+      rule,
+      jobId: randomUUID(),
+    }))
+  })
+  if (planned.length === 0) return new Map()
+
+  const runs = await tx
+    .insert(ruleRuns)
+    .values(planned)
+    .returning({ id: ruleRuns.id, jobId: ruleRuns.jobId })
+  await context.scheduler.enqueueRuleRuns(
+    tx,
+    runs.map((run) => ({ jobId: run.jobId!, ruleRunId: run.id })),
+  )
+
+  const counts = new Map<number, number>()
+  for (const run of planned) {
+    counts.set(run.eventId, (counts.get(run.eventId) ?? 0) + 1)
+  }
+
+  return counts
+}
+
+/** What the follow-up rules see of a stored event. */
+export function factsOf(row: {
+  eventType: string | null
+  source?: string | null
+  workOrderId?: string | null
+  payload: unknown
+}): EventFacts {
+  return {
+    eventType: row.eventType ?? '',
+    source: row.source ?? null,
+    workOrderId: row.workOrderId ?? null,
+    payload: row.payload as Record<string, unknown>,
+  }
+}
+
+interface Waiting {
+  event: IncomingEvent
+  resolve(stored: StoredEvent): void
+  reject(error: Error): void
+}
+
+/** Most events written in one transaction. */
+const MAX_BATCH = 256
+
+/**
+ * The write path of the doors: `record` resolves once the event and its
+ * follow-up jobs are committed, sharing the transaction with whatever other
+ * events arrived meanwhile.
+ */
+export class ActivityLog {
+  private waiting: Waiting[] = []
+  private flushing: Promise<void> | undefined
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly context: StoreContext,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Stores `event` durably.
+   *
+   * @throws ReusedKeyError when its dedupe key was used for another body.
+   */
+  record(event: IncomingEvent): Promise<StoredEvent> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject })
+      this.flushing ??= this.flush()
+    })
+  }
+
+  /** Resolves when every event handed to `record` so far is written. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing
+  }
+
+  private async flush(): Promise<void> {
+    // Let requests that are already parsed join this batch.
+    await new Promise((resolve) => setImmediate(resolve))
+
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, MAX_BATCH)
+        await this.writeBatch(batch)
+      }
+    } finally {
+      this.flushing = undefined
+    }
+  }
+
+  private async writeBatch(batch: Waiting[]): Promise<void> {
+    try {
+      const outcomes = await this.orm.transaction((tx) =>
+        storeEvents(
+          tx,
+          batch.map((item) => item.event),
+          this.context,
+        ),
+      )
+      settle(batch, outcomes)
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error as Error)
+
+      // One bad event must not sink the others: write each on its own.
+      this.logger.warn(
+        { err: error, batchSize: batch.length },
+        'activity log batch failed; writing its events one by one',
+      )
+      for (const item of batch) await this.writeBatch([item])
+    }
+  }
+}
+
+function settle(batch: Waiting[], outcomes: (StoredEvent | ReusedKeyError)[]) {
+  batch.forEach((item, i) => {
+    const outcome = outcomes[i]!
+    if (outcome instanceof ReusedKeyError) item.reject(outcome)
+    else item.resolve(outcome)
+  })
+}

@@ -1,0 +1,165 @@
+/**
+ * Puts the service together: database, migrations, job queue and workers,
+ * the activity log and the HTTP server, and takes them down in order.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from './config/environment.js'
+import type { Door, DoorContext } from './doors/door.js'
+import { DOORS } from './doors/registry.js'
+import { ActionError } from './follow-up/rule-actions.js'
+import { loadRuleBook, type RuleBook } from './follow-up/rule-book.js'
+import { RuleRunner } from './follow-up/rule-runner.js'
+import { buildApp } from './http/app.js'
+import { JobQueue } from './jobs/job-queue.js'
+import {
+  ActivityLog,
+  storeEvents,
+  type IncomingEvent,
+  type StoreContext,
+} from './live-feed/activity-log.js'
+import { createNotifier, type Notifier } from './push/notifier.js'
+import { openDatabase, type Database, type Orm } from './storage/database.js'
+import { eq } from 'drizzle-orm'
+import { activityEvents } from './storage/schema.js'
+
+/** A started service. */
+export interface Service {
+  app: FastifyInstance
+  database: Database
+  activityLog: ActivityLog
+  jobs: JobQueue
+  ruleBook: RuleBook
+  notifier: Notifier
+  /** Stops taking requests, finishes what is in hand and closes all. */
+  close(): Promise<void>
+}
+
+/** What a service is started with. */
+export interface ServiceOptions {
+  config: Config
+  logger: Logger
+  /** An open database to use instead of the one the config names. */
+  database?: Database
+  /** Rules to use instead of loading the config's rules file. */
+  ruleBook?: RuleBook
+  /** How often idle workers look for jobs, in seconds. */
+  pollingIntervalSeconds?: number
+  /** Doors to serve; all of them by default. */
+  doors?: readonly Door[]
+}
+
+/** Derived events may set off others, but not without end. */
+const MAX_DERIVED_DEPTH = 3
+
+/** Starts the service; the HTTP server is built but not listening. */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { config, logger } = options
+  const ruleBook = options.ruleBook ?? loadRuleBook(config.followUpRulesPath)
+  const database = options.database ?? (await openConfiguredDatabase(config))
+  await database.migrate()
+
+  const jobs = await JobQueue.start(
+    database,
+    {
+      retryLimit: config.jobRetryLimit,
+      retryDelaySeconds: config.jobRetryDelaySeconds,
+    },
+    logger,
+  )
+  const context: StoreContext = { ruleBook, scheduler: jobs }
+  const activityLog = new ActivityLog(database.orm, context, logger)
+  const notifier = createNotifier({
+    url: config.pushNtfyUrl,
+    token: config.pushNtfyToken,
+    logger,
+  })
+
+  const runner = new RuleRunner(
+    database.orm,
+    notifier,
+    (tx, event) => storeDerivedEvent(tx, event, context),
+    logger.child({ part: 'follow-up' }),
+  )
+  await jobs.workRuleRuns(
+    (job) => runner.run(job),
+    options.pollingIntervalSeconds,
+  )
+
+  const doorContext: DoorContext = {
+    config,
+    database,
+    activityLog,
+    logger,
+    version: readVersion(),
+  }
+  const app = buildApp(doorContext, options.doors ?? DOORS, logger)
+  await app.ready()
+
+  const close = async () => {
+    await app.close()
+    await activityLog.drain()
+    logger.info('stopped taking requests; every accepted event is stored')
+    await jobs.stop()
+    logger.info('job workers stopped')
+    await database.close()
+    logger.info('database closed')
+  }
+
+  return { app, database, activityLog, jobs, ruleBook, notifier, close }
+}
+
+function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: path.join(config.dataDir, 'pglite'),
+  })
+}
+
+async function storeDerivedEvent(
+  tx: Orm,
+  event: IncomingEvent,
+  context: StoreContext,
+) {
+  const depth = await derivationDepth(tx, event.derivedFromEventId ?? null)
+  if (depth >= MAX_DERIVED_DEPTH) {
+    throw new ActionError(
+      `event ${event.derivedFromEventId} is already ${depth} steps from ` +
+        `an event that came in; emitting "${event.rawEventType}" would ` +
+        'continue a chain of rules that may not end. Check the rules file ' +
+        'for rules that emit the events they react to.',
+    )
+  }
+
+  const [stored] = await storeEvents(tx, [event], context)
+  if (stored instanceof Error) throw stored
+
+  return stored!
+}
+
+async function derivationDepth(tx: Orm, eventId: number | null) {
+  let depth = 0
+  let cursor = eventId
+  while (cursor !== null && depth <= MAX_DERIVED_DEPTH) {
+    const [row] = await tx
+      .select({ parent: activityEvents.derivedFromEventId })
+      .from(activityEvents)
+      .where(eq(activityEvents.id, cursor))
+    cursor = row?.parent ?? null
+    if (cursor !== null) depth += 1
+  }
+
+  return depth
+}
+
+function readVersion(): string {
+  const file = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../package.json',
+  )
+
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+}

@@ -1,0 +1,170 @@
+/**
+ * The connection to PostgreSQL: a real server when a URL is given, otherwise
+ * the embedded PGlite kept in a folder (or in memory).
+ *
+ * Drizzle ORM is the typed SQL layer because it ships first-party drivers for
+ * both node-postgres and PGlite, so one schema, one set of queries and one
+ * set of migrations serve both.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { Param, SQL, sql } from 'drizzle-orm'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import pg from 'pg'
+import * as schema from './schema.js'
+
+/** A Drizzle handle on the database or on an open transaction. */
+export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>
+
+/** Runs one SQL text with `$n` parameters; the shape pg-boss expects. */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>
+}
+
+/** An open database, whichever engine runs it. */
+export interface Database {
+  engine: 'postgres' | 'pglite'
+  orm: Orm
+  /** Executor on the database's own connections, for the job queue. */
+  executor: SqlExecutor
+  /** Brings the schema up to date; safe to call from several processes. */
+  migrate(): Promise<void>
+  /** True when the database answers and every migration is applied. */
+  isReady(): Promise<boolean>
+  close(): Promise<void>
+}
+
+/** Where a database lives. */
+export interface DatabaseLocation {
+  /** PostgreSQL URL; when absent, the embedded database is used. */
+  databaseUrl?: string | undefined
+  /** Folder of the embedded database; absent keeps it in memory. */
+  pgliteDir?: string | undefined
+}
+
+const MIGRATIONS_FOLDER = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../drizzle',
+)
+
+// An arbitrary constant shared by every process migrating the same server.
+const MIGRATION_LOCK_ID = 5_318_008_017
+
+/** Opens the database that `location` names. */
+export async function openDatabase(
+  location: DatabaseLocation,
+): Promise<Database> {
+  if (location.databaseUrl) return openPostgres(location.databaseUrl)
+
+  return openPglite(location.pgliteDir)
+}
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  const orm = drizzlePg(pool, { schema }) as unknown as Orm
+
+  const migrate = async () => {
+    const client = await pool.connect()
+    try {
+      await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID])
+      await migratePg(drizzlePg(client), {
+        migrationsFolder: MIGRATIONS_FOLDER,
+      })
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID])
+      client.release()
+    }
+  }
+
+  return {
+    engine: 'postgres',
+    orm,
+    executor: { executeSql: (text, values) => pool.query(text, values) },
+    migrate,
+    isReady: () => hasAllMigrations(orm),
+    close: () => pool.end(),
+  }
+}
+
+async function openPglite(dir: string | undefined): Promise<Database> {
+  const client = await PGlite.create(dir ?? 'memory://')
+  const orm = drizzlePglite(client, { schema }) as unknown as Orm
+
+  const executeSql = async (text: string, values?: unknown[]) => {
+    // PGlite's query() takes one statement; pg-boss also sends scripts of
+    // several statements without parameters, which only exec() runs.
+    if (values === undefined || values.length === 0) {
+      const results = await client.exec(text)
+
+      return results[results.length - 1] ?? { rows: [] }
+    }
+
+    return client.query(text, values)
+  }
+
+  return {
+    engine: 'pglite',
+    orm,
+    executor: { executeSql },
+    migrate: () =>
+      migratePglite(drizzlePglite(client), {
+        migrationsFolder: MIGRATIONS_FOLDER,
+      }),
+    isReady: () => hasAllMigrations(orm),
+    close: () => client.close(),
+  }
+}
+
+async function hasAllMigrations(orm: Orm): Promise<boolean> {
+  const expected = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER })
+  try {
+    const result = await orm.execute(
+      sql`select hash from drizzle.__drizzle_migrations`,
+    )
+    const applied = new Set(rowsOf<{ hash: string }>(result).map((r) => r.hash))
+
+    return expected.every((migration) => applied.has(migration.hash))
+  } catch {
+    return false
+  }
+}
+
+/** The rows of a raw `execute` result, whichever driver produced it. */
+export function rowsOf<Row>(result: unknown): Row[] {
+  return (result as { rows: Row[] }).rows
+}
+
+/**
+ * An executor that runs SQL through `orm`, so that work handed to another
+ * library (the job queue) joins the caller's open transaction.
+ */
+export function executorFor(orm: Orm): SqlExecutor {
+  return {
+    async executeSql(text, values = []) {
+      const result = await orm.execute(bindParameters(text, values))
+
+      return { rows: rowsOf(result) }
+    },
+  }
+}
+
+function bindParameters(text: string, values: unknown[]): SQL {
+  const chunks: SQL[] = []
+  let cursor = 0
+
+  for (const match of text.matchAll(/\$(\d+)/g)) {
+    const index = Number(match[1]) - 1
+    chunks.push(sql.raw(text.slice(cursor, match.index)))
+    chunks.push(sql`${new Param(values[index])}`)
+    cursor = match.index + match[0].length
+  }
+  chunks.push(sql.raw(text.slice(cursor)))
+
+  return sql.join(chunks)
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { createLogger } from '../src/http/logging.js'
+import {
+  CapturedLog,
+  startTestService,
+  TEST_SECRET,
+  type TestService,
+} from './support/test-service.js'
+
+describe('logs', () => {
+  let t: TestService
+
+  before(async () => {
+    t = await startTestService('pglite', { env: { LOG_LEVEL: 'trace' } })
+  })
+  after(() => t.close())
+
+  it('are JSON lines that carry the request id', async () => {
+    const response = await t.service.app.inject({
+      method: 'GET',
+      url: '/webhooks/ping',
+      headers: { 'x-request-id': 'req-from-proxy-1' },
+    })
+
+    assert.equal(response.headers['x-request-id'], 'req-from-proxy-1')
+    const lines = t.log.entries.filter(
+      (entry) => entry.reqId === 'req-from-proxy-1',
+    )
+    assert.ok(lines.length >= 2, 'request and response are logged')
+  })
+
+  it('never print the webhook secret, right or wrong', async () => {
+    const wrong = 'guessed-secret-55aa'
+    for (const secret of [TEST_SECRET, wrong]) {
+      await t.service.app.inject({
+        method: 'POST',
+        url: '/webhooks/events',
+        headers: {
+          'content-type': 'application/json',
+          'x-webhook-secret': secret,
+          authorization: 'Bearer api-key-123',
+        },
+        payload: { event_type: 'quote.sent' },
+      })
+    }
+
+    assert.ok(t.log.lines.length > 0)
+    for (const secret of [TEST_SECRET, wrong, 'api-key-123']) {
+      assert.ok(!t.log.text.includes(secret), `log holds ${secret}`)
+    }
+  })
+
+  it('censor secrets in any object logged with headers or config', () => {
+    const log = new CapturedLog()
+    const logger = createLogger('info', log)
+
+    logger.info(
+      {
+        req: { headers: { 'x-webhook-secret': 's3cret-a' } },
+        headers: {
+          'x-twilio-signature': 's3cret-b',
+          'x-pressos-key': 's3cret-c',
+        },
+        config: { webhookSecrets: ['s3cret-d'], pushNtfyToken: 's3cret-e' },
+      },
+      'configured',
+    )
+
+    assert.match(log.text, /\[redacted\]/)
+    assert.doesNotMatch(log.text, /s3cret/)
+  })
+})

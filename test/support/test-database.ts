@@ -1,0 +1,84 @@
+/**
+ * Databases for tests: an in-memory PGlite, or a database of its own on the
+ * PostgreSQL server named by TEST_DATABASE_URL, dropped when the test ends.
+ */
+import { randomBytes } from 'node:crypto'
+import { sql } from 'drizzle-orm'
+import pg from 'pg'
+import {
+  openDatabase,
+  rowsOf,
+  type Database,
+} from '../../src/storage/database.js'
+
+/** The engines every storage test runs against. */
+export const ENGINES = ['pglite', 'postgres'] as const
+
+export type Engine = (typeof ENGINES)[number]
+
+/** The server tests create their databases on. */
+export const TEST_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/** A fresh, empty database; closing it also deletes it. */
+export async function createTestDatabase(engine: Engine): Promise<Database> {
+  if (engine === 'pglite') return openDatabase({})
+
+  const url = await createServerDatabase()
+  const database = await openDatabase({ databaseUrl: url })
+
+  return {
+    ...database,
+    close: async () => {
+      await database.close()
+      await dropServerDatabase(url)
+    },
+  }
+}
+
+/** Creates an empty database on the test server and returns its URL. */
+export async function createServerDatabase(): Promise<string> {
+  const name = `pressos_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  await withAdmin((client) => client.query(`create database ${name}`))
+
+  const url = new URL(TEST_DATABASE_URL)
+  url.pathname = `/${name}`
+
+  return url.toString()
+}
+
+/** Drops the database at `url` from the test server. */
+export async function dropServerDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1)
+  await withAdmin((client) =>
+    client.query(`drop database if exists ${name} with (force)`),
+  )
+}
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>) {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Empties every table the service writes, between tests. */
+export async function resetTables(database: Database): Promise<void> {
+  await database.orm.execute(
+    sql.raw(`truncate activity_events, rule_runs, inbox_items, work_orders,
+      work_order_status_changes, work_order_ledger, push_notifications
+      restart identity cascade`),
+  )
+  await database.orm.execute(sql.raw('delete from pgboss.job'))
+}
+
+/** Runs `text` and returns its rows. */
+export async function query<Row = Record<string, unknown>>(
+  database: Database,
+  text: string,
+): Promise<Row[]> {
+  return rowsOf<Row>(await database.orm.execute(sql.raw(text)))
+}
