@@ -67,7 +67,10 @@ for (const engine of ['pglite', 'postgres'] as const) {
         await first.close()
 
         const again = await openDatabase(location)
+        const restarted = await startTestService(engine, { database: again })
         try {
+          const ready = await restarted.service.app.inject({ url: '/readyz' })
+          assert.equal(ready.statusCode, 200)
           const events = await query<any>(
             again,
             'select id::int, event_type from activity_events',
@@ -79,6 +82,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
           assert.ok(runs.length > 0)
           assert.ok(runs.every((run) => run.status === 'done'))
         } finally {
+          await restarted.close()
           await again.close()
         }
       })

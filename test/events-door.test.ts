@@ -281,6 +281,33 @@ for (const engine of ENGINES) {
       assert.match(problem.detail, /ISO 8601 time with its zone/)
     })
 
+    it('refuses text PostgreSQL cannot store with 422, naming where', async () => {
+      const nul = '{"event_type": "quote.sent", "data": {"note": "a\\u0000b"}}'
+      const halfPair = '{"event_type": "quote.sent", "data": {"x": "\\ud800"}}'
+
+      for (const body of [nul, halfPair]) {
+        const problem = assertProblem(await postEvent(t.service.app, body), 422)
+        assert.match(problem.detail, /data\.(note|x)/)
+      }
+      assert.equal(await countEvents(t), 0)
+    })
+
+    it('tells apart the same event_id from two sources', async () => {
+      await postEvent(t.service.app, {
+        event_type: 'quote.sent',
+        source: 'a:b',
+        event_id: 'c',
+      })
+      const other = await postEvent(t.service.app, {
+        event_type: 'quote.sent',
+        source: 'a',
+        event_id: 'b:c',
+      })
+
+      assert.equal(other.json().duplicate, false)
+      assert.equal(await countEvents(t), 2)
+    })
+
     it('answers a JSON array with 422', async () => {
       const response = await postEvent(t.service.app, [
         { event_type: 'quote.sent' },

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 
 import { DEFAULT_RULES_PATH } from '../src/config/environment.js'
+import { renderTemplate } from '../src/follow-up/event-templates.js'
 import {
   loadRuleBook,
   parseRuleBook,
-  renderTemplate,
   RuleBookError,
   type EventFacts,
 } from '../src/follow-up/rule-book.js'

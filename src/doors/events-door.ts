@@ -96,7 +96,7 @@ function dedupeFor(
   // The tool's own event id names the event, whatever else was resent.
   if (fields.eventId !== null) {
     return {
-      dedupeKey: `event:${fields.source ?? ''}:${fields.eventId}`,
+      dedupeKey: `event:${JSON.stringify([fields.source, fields.eventId])}`,
       bodySha256,
     }
   }

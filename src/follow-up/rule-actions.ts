@@ -13,7 +13,8 @@ import {
 import type { Orm } from '../storage/database.js'
 import { pushNotifications } from '../storage/schema.js'
 import type { IncomingEvent, StoredEvent } from '../live-feed/activity-log.js'
-import { renderTemplate, type Action, type EventFacts } from './rule-book.js'
+import { renderTemplate } from './event-templates.js'
+import type { Action, EventFacts } from './rule-book.js'
 
 /** An action that cannot succeed however often it is tried. */
 export class ActionError extends Error {

@@ -66,6 +66,18 @@ export function readJsonObject(
     )
   }
 
+  const unstorable = findUnstorableText(value, '')
+  if (unstorable !== undefined) {
+    throw new HttpProblem(
+      422,
+      'invalid-body',
+      'Body holds text that cannot be stored',
+      `The text at ${unstorable || 'the top level'} holds a NUL character ` +
+        '(\\u0000) or half of a UTF-16 surrogate pair, which PostgreSQL ' +
+        'cannot store. Remove it and send the body again.',
+    )
+  }
+
   return value as Record<string, unknown>
 }
 
@@ -109,4 +121,32 @@ function describeJson(value: unknown): string {
   if (value === null) return 'null'
 
   return `a ${typeof value}`
+}
+
+/**
+ * The path of the first key or string in `value` that PostgreSQL cannot
+ * store as text or jsonb, or undefined when there is none.
+ */
+function findUnstorableText(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') {
+    return isStorableText(value) ? undefined : path
+  }
+  if (value === null || typeof value !== 'object') return undefined
+
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = path === '' ? key : `${path}.${key}`
+    if (!isStorableText(key)) return itemPath
+
+    const found = findUnstorableText(item, itemPath)
+    if (found !== undefined) return found
+  }
+
+  return undefined
+}
+
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text)
 }

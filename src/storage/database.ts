@@ -6,6 +6,7 @@
  * both node-postgres and PGlite, so one schema, one set of queries and one
  * set of migrations serve both.
  */
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
@@ -93,6 +94,7 @@ function openPostgres(url: string): Database {
 }
 
 async function openPglite(dir: string | undefined): Promise<Database> {
+  if (dir !== undefined) mkdirSync(dir, { recursive: true })
   const client = await PGlite.create(dir ?? 'memory://')
   const orm = drizzlePglite(client, { schema }) as unknown as Orm
 
