@@ -61,6 +61,17 @@ function warnAboutOpenings(config: Config) {
         `one of ${WEBHOOK_SECRET_VARIABLES.join(', ')} is set`,
     )
   }
+  if (config.twilioAuthTokens.length === 0) {
+    logger.info(
+      'TWILIO_AUTH_TOKEN is unset: the Twilio doors answer 503 until it is',
+    )
+  }
+  if (config.trustedNetworks === 'any') {
+    logger.warn(
+      'TRUSTED_NETWORKS=any: doors and reads without credentials of their ' +
+        'own are open to every address',
+    )
+  }
   if (!config.databaseUrl) {
     logger.info(
       { dataDir: config.dataDir },

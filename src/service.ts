@@ -8,23 +8,17 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config/environment.js'
-import type { Door, DoorContext } from './doors/door.js'
+import type { Door } from './doors/door.js'
 import { DOORS } from './doors/registry.js'
-import { ActionError } from './follow-up/rule-actions.js'
+import { storeDerivedEvent } from './follow-up/derived-events.js'
 import { loadRuleBook, type RuleBook } from './follow-up/rule-book.js'
 import { RuleRunner } from './follow-up/rule-runner.js'
+import { trustNetworks } from './guards/trusted-network.js'
 import { buildApp } from './http/app.js'
 import { JobQueue } from './jobs/job-queue.js'
-import {
-  ActivityLog,
-  storeEvents,
-  type IncomingEvent,
-  type StoreContext,
-} from './live-feed/activity-log.js'
+import { ActivityLog } from './live-feed/activity-log.js'
 import { createNotifier, type Notifier } from './push/notifier.js'
-import { openDatabase, type Database, type Orm } from './storage/database.js'
-import { eq } from 'drizzle-orm'
-import { activityEvents } from './storage/schema.js'
+import { openDatabase, type Database } from './storage/database.js'
 
 /** A started service. */
 export interface Service {
@@ -52,9 +46,6 @@ export interface ServiceOptions {
   doors?: readonly Door[]
 }
 
-/** Derived events may set off others, but not without end. */
-const MAX_DERIVED_DEPTH = 3
-
 /** Starts the service; the HTTP server is built but not listening. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, logger } = options
@@ -70,33 +61,30 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     },
     logger,
   )
-  const context: StoreContext = { ruleBook, scheduler: jobs }
-  const activityLog = new ActivityLog(database.orm, context, logger)
+  const activityLog = new ActivityLog(
+    database.orm,
+    { ruleBook, scheduler: jobs },
+    logger,
+  )
   const notifier = createNotifier({
     url: config.pushNtfyUrl,
     token: config.pushNtfyToken,
     logger,
   })
+  await startRuleWorkers(jobs, database, activityLog, notifier, options)
 
-  const runner = new RuleRunner(
-    database.orm,
-    notifier,
-    (tx, event) => storeDerivedEvent(tx, event, context),
-    logger.child({ part: 'follow-up' }),
-  )
-  await jobs.workRuleRuns(
-    (job) => runner.run(job),
-    options.pollingIntervalSeconds,
-  )
-
-  const doorContext: DoorContext = {
-    config,
-    database,
-    activityLog,
+  const app = buildApp(
+    {
+      config,
+      database,
+      activityLog,
+      logger,
+      version: readVersion(),
+      isTrustedNetwork: trustNetworks(config.trustedNetworks),
+    },
+    options.doors ?? DOORS,
     logger,
-    version: readVersion(),
-  }
-  const app = buildApp(doorContext, options.doors ?? DOORS, logger)
+  )
   await app.ready()
 
   const close = async () => {
@@ -119,40 +107,24 @@ function openConfiguredDatabase(config: Config): Promise<Database> {
   })
 }
 
-async function storeDerivedEvent(
-  tx: Orm,
-  event: IncomingEvent,
-  context: StoreContext,
+async function startRuleWorkers(
+  jobs: JobQueue,
+  database: Database,
+  activityLog: ActivityLog,
+  notifier: Notifier,
+  options: ServiceOptions,
 ) {
-  const depth = await derivationDepth(tx, event.derivedFromEventId ?? null)
-  if (depth >= MAX_DERIVED_DEPTH) {
-    throw new ActionError(
-      `event ${event.derivedFromEventId} is already ${depth} steps from ` +
-        `an event that came in; emitting "${event.rawEventType}" would ` +
-        'continue a chain of rules that may not end. Check the rules file ' +
-        'for rules that emit the events they react to.',
-    )
-  }
+  const runner = new RuleRunner(
+    database.orm,
+    notifier,
+    (tx, event) => storeDerivedEvent(tx, event, activityLog),
+    options.logger.child({ part: 'follow-up' }),
+  )
 
-  const [stored] = await storeEvents(tx, [event], context)
-  if (stored instanceof Error) throw stored
-
-  return stored!
-}
-
-async function derivationDepth(tx: Orm, eventId: number | null) {
-  let depth = 0
-  let cursor = eventId
-  while (cursor !== null && depth <= MAX_DERIVED_DEPTH) {
-    const [row] = await tx
-      .select({ parent: activityEvents.derivedFromEventId })
-      .from(activityEvents)
-      .where(eq(activityEvents.id, cursor))
-    cursor = row?.parent ?? null
-    if (cursor !== null) depth += 1
-  }
-
-  return depth
+  await jobs.workRuleRuns(
+    (job) => runner.run(job),
+    options.pollingIntervalSeconds,
+  )
 }
 
 function readVersion(): string {

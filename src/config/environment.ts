@@ -39,6 +39,15 @@ export interface Config {
   jobRetryDelaySeconds: number
   /** pino log level. */
   logLevel: string
+  /** Twilio auth tokens that may have signed a callback (primary first). */
+  twilioAuthTokens: string[]
+  /** The base URL Twilio calls, when a proxy hides it from the service. */
+  twilioWebhookPublicBaseUrl: string | undefined
+  /**
+   * Addresses and ranges allowed to use the doors and reads that carry no
+   * credentials of their own; `any` when the operator opened them to all.
+   */
+  trustedNetworks: string[] | 'any'
 }
 
 /** Raised for a setting that cannot be used; its message is one line. */
@@ -94,6 +103,12 @@ export function loadConfig(env: Env = process.env): Config {
       86_400,
     ),
     logLevel: readLogLevel(env),
+    twilioAuthTokens: splitList(env.TWILIO_AUTH_TOKEN),
+    twilioWebhookPublicBaseUrl: readHttpUrl(
+      env,
+      'TWILIO_WEBHOOK_PUBLIC_BASE_URL',
+    ),
+    trustedNetworks: readTrustedNetworks(env),
   }
 }
 
@@ -223,6 +238,34 @@ export function isAddressOrRange(entry: string): boolean {
   const maxBits = family === 4 ? 32 : 128
 
   return /^\d+$/.test(bits) && prefix <= maxBits
+}
+
+/** Loopback and the private ranges: the default trusted networks. */
+export const PRIVATE_NETWORKS = [
+  '127.0.0.0/8',
+  '::1/128',
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  'fc00::/7',
+]
+
+function readTrustedNetworks(env: Env): string[] | 'any' {
+  const text = readText(env, 'TRUSTED_NETWORKS')
+  if (text === undefined) return PRIVATE_NETWORKS
+  if (text.toLowerCase() === 'any') return 'any'
+
+  const entries = splitList(text)
+  for (const entry of entries) {
+    if (!isAddressOrRange(entry)) {
+      throw new ConfigError(
+        `TRUSTED_NETWORKS must list IP addresses or CIDR ranges, or be ` +
+          `"any" to open those doors to everyone, got "${entry}"`,
+      )
+    }
+  }
+
+  return entries
 }
 
 function readWebhookSecrets(env: Env): string[] {

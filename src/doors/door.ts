@@ -6,6 +6,7 @@
 import type { RouteHandlerMethod } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config/environment.js'
+import type { NetworkCheck } from '../guards/trusted-network.js'
 import type { ActivityLog } from '../live-feed/activity-log.js'
 import type { Database } from '../storage/database.js'
 
@@ -39,6 +40,8 @@ export interface DoorContext {
   logger: Logger
   /** The service's version, from package.json. */
   version: string
+  /** Whether a request comes from `TRUSTED_NETWORKS`. */
+  isTrustedNetwork: NetworkCheck
 }
 
 /** One incoming door. */

@@ -2,15 +2,24 @@
  * Every door of PressOS Inbound, in the order the PressOS webhooks page
  * lists them. The server registers routes from this list and nothing else.
  */
+import { conversationDoor, conversationListDoor } from './conversation-doors.js'
 import type { Door } from './door.js'
 import { eventsDoor } from './events-door.js'
 import { healthDoor, readinessDoor } from './health-doors.js'
 import { pingDoor } from './ping-door.js'
+import { smsInboundDoor, smsStatusDoor } from './twilio-sms-doors.js'
+import { voicemailAliasDoor, voicemailDoor } from './voicemail-doors.js'
 
 /** All doors. */
 export const DOORS: readonly Door[] = [
   eventsDoor,
   pingDoor,
+  voicemailDoor,
+  voicemailAliasDoor,
+  smsInboundDoor,
+  smsStatusDoor,
+  conversationListDoor,
+  conversationDoor,
   healthDoor,
   readinessDoor,
 ]

@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { Door, DoorContext } from '../doors/door.js'
 import { requestIdFor } from './logging.js'
 import { HttpProblem, installProblemHandlers, sendProblem } from './problem.js'
+import { installProxyTrust } from './public-url.js'
 import { installBodyReaders } from './request-body.js'
 
 const OTHER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
@@ -28,6 +29,7 @@ export function buildApp(
   }) as unknown as FastifyInstance
 
   installBodyReaders(app, config.maxBodyBytes)
+  installProxyTrust(app, config.trustedProxies)
   installProblemHandlers(app)
   // Once shutdown begins, answers still in hand close their connection, so
   // that idle keep-alive connections do not hold the shutdown up.

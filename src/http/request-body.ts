@@ -47,7 +47,7 @@ export function readJsonObject(
   request: FastifyRequest,
 ): Record<string, unknown> {
   const raw = request.rawBody
-  if (raw === undefined || !isJsonContentType(request)) {
+  if (raw === undefined || !isJsonBody(request)) {
     throw new HttpProblem(
       415,
       'unsupported-media-type',
@@ -81,13 +81,18 @@ export function readJsonObject(
   return value as Record<string, unknown>
 }
 
-function isJsonContentType(request: FastifyRequest): boolean {
-  const type = (request.headers['content-type'] ?? '')
-    .split(';')[0]!
-    .trim()
-    .toLowerCase()
+/** True when the request's body is JSON. */
+export function isJsonBody(request: FastifyRequest): boolean {
+  const type = mediaTypeOf(request)
 
   return type === 'application/json' || JSON_SUFFIX_TYPE.test(type)
+}
+
+/** The media type of the request's body, lower-case, without parameters. */
+export function mediaTypeOf(request: FastifyRequest): string {
+  const header = request.headers['content-type'] ?? ''
+
+  return header.split(';')[0]!.trim().toLowerCase()
 }
 
 function parseJson(raw: Buffer): unknown {

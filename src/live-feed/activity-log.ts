@@ -275,6 +275,19 @@ export class ActivityLog {
     })
   }
 
+  /**
+   * Stores `event` in the caller's open transaction `tx`, for doors that
+   * store records of their own with it.
+   *
+   * @throws ReusedKeyError when its dedupe key was used for another body.
+   */
+  async recordWithin(tx: Orm, event: IncomingEvent): Promise<StoredEvent> {
+    const [outcome] = await storeEvents(tx, [event], this.context)
+    if (outcome instanceof ReusedKeyError) throw outcome
+
+    return outcome!
+  }
+
   /** Resolves when every event handed to `record` so far is written. */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing

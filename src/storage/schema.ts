@@ -226,3 +226,161 @@ export const pushNotifications = pgTable(
     ),
   ],
 )
+
+/** A text thread between one of the shop's numbers and a customer. */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    shopNumber: text('shop_number').notNull(),
+    customerNumber: text('customer_number').notNull(),
+    optedOut: boolean('opted_out').notNull().default(false),
+    optedOutAt: timestamp('opted_out_at', { withTimezone: true }),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true }),
+    unreadCount: integer('unread_count').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    unique('conversations_numbers_key').on(
+      table.shopNumber,
+      table.customerNumber,
+    ),
+    index('conversations_last_message_idx').on(table.lastMessageAt),
+  ],
+)
+
+/** Text messages in and out, keyed by Twilio's MessageSid. */
+export const smsMessages = pgTable(
+  'sms_messages',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    messageSid: text('message_sid').notNull().unique(),
+    conversationId: bigint('conversation_id', { mode: 'number' }).references(
+      () => conversations.id,
+    ),
+    direction: text('direction').notNull(),
+    fromNumber: text('from_number'),
+    toNumber: text('to_number'),
+    body: text('body'),
+    numMedia: integer('num_media').notNull().default(0),
+    status: text('status').notNull(),
+    statusRank: integer('status_rank').notNull(),
+    errorCode: text('error_code'),
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true })
+      .notNull()
+      .defaultNow(),
+    params: jsonb('params').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('sms_messages_conversation_idx').on(
+      table.conversationId,
+      table.createdAt,
+    ),
+    check(
+      'sms_messages_direction_check',
+      sql`${table.direction} in ('inbound', 'outbound')`,
+    ),
+  ],
+)
+
+/** Pictures and files sent with a text message. */
+export const smsMedia = pgTable(
+  'sms_media',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    messageId: bigint('message_id', { mode: 'number' })
+      .notNull()
+      .references(() => smsMessages.id),
+    position: integer('position').notNull(),
+    url: text('url').notNull(),
+    contentType: text('content_type'),
+  },
+  (table) => [
+    unique('sms_media_position_key').on(table.messageId, table.position),
+  ],
+)
+
+/** Every delivery status Twilio reported, in the order it arrived. */
+export const smsStatusReports = pgTable(
+  'sms_status_reports',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    messageSid: text('message_sid').notNull(),
+    status: text('status').notNull(),
+    errorCode: text('error_code'),
+    params: jsonb('params').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true })
+      .notNull()
+      .defaultNow(),
+  },
+  (table) => [
+    unique('sms_status_reports_key').on(table.messageSid, table.status),
+  ],
+)
+
+/** Replies waiting for a person to write, check and send. */
+export const replyDrafts = pgTable(
+  'reply_drafts',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    conversationId: bigint('conversation_id', { mode: 'number' })
+      .notNull()
+      .references(() => conversations.id),
+    inboundMessageId: bigint('inbound_message_id', { mode: 'number' })
+      .notNull()
+      .unique()
+      .references(() => smsMessages.id),
+    status: text('status').notNull().default('pending'),
+    body: text('body'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('reply_drafts_status_idx').on(table.status, table.createdAt),
+    check(
+      'reply_drafts_status_check',
+      sql`${table.status} in ('pending', 'sent', 'discarded')`,
+    ),
+  ],
+)
+
+/** Voicemails left on the shop's numbers, with Twilio's transcription. */
+export const voicemails = pgTable(
+  'voicemails',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    transcriptionSid: text('transcription_sid').notNull().unique(),
+    transcriptionText: text('transcription_text'),
+    transcriptionStatus: text('transcription_status').notNull(),
+    recordingSid: text('recording_sid'),
+    recordingUrl: text('recording_url'),
+    callSid: text('call_sid'),
+    fromNumber: text('from_number'),
+    toNumber: text('to_number'),
+    conversationId: bigint('conversation_id', { mode: 'number' }).references(
+      () => conversations.id,
+    ),
+    params: jsonb('params').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('voicemails_conversation_idx').on(
+      table.conversationId,
+      table.createdAt,
+    ),
+  ],
+)

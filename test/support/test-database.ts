@@ -67,10 +67,14 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>) {
 
 /** Empties every table the service writes, between tests. */
 export async function resetTables(database: Database): Promise<void> {
+  const tables = await query<{ name: string }>(
+    database,
+    `select quote_ident(tablename) as name from pg_tables
+     where schemaname = 'public'`,
+  )
+  const names = tables.map((table) => table.name).join(', ')
   await database.orm.execute(
-    sql.raw(`truncate activity_events, rule_runs, inbox_items, work_orders,
-      work_order_status_changes, work_order_ledger, push_notifications
-      restart identity cascade`),
+    sql.raw(`truncate ${names} restart identity cascade`),
   )
   await database.orm.execute(sql.raw('delete from pgboss.job'))
 }

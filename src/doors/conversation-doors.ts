@@ -1,0 +1,78 @@
+/**
+ * Reads of the shop's text conversations, for the console and for scripts
+ * on the shop's own network.
+ */
+import { requireTrustedNetwork } from '../guards/trusted-network.js'
+import { HttpProblem } from '../http/problem.js'
+import { pathId, queryInteger } from '../http/query-params.js'
+import {
+  listConversations,
+  readConversation,
+} from '../messaging/conversations.js'
+import type { Door, DoorSecurity } from './door.js'
+
+const NETWORK_ONLY: DoorSecurity = {
+  scheme: 'trusted-network',
+  summary:
+    'No password inside the app: only machines on the trusted networks ' +
+    '(the shop, the server itself, a VPN) can read it.',
+  technical:
+    'Client address must be in TRUSTED_NETWORKS (default: loopback and the ' +
+    'private ranges); X-Forwarded-For counts only from TRUSTED_PROXIES.',
+}
+
+/** `GET /api/conversations`: conversations, most recently active first. */
+export const conversationListDoor: Door = {
+  id: 'conversations.list',
+  section: 'service',
+  path: '/api/conversations',
+  methods: ['GET'],
+  security: NETWORK_ONLY,
+  purpose:
+    'Lists text conversations with their unread count, opt-out and pending ' +
+    'reply drafts. Query: limit (1-200, default 50), offset.',
+  handler: (context) => async (request) => {
+    requireTrustedNetwork(request, context.isTrustedNetwork)
+
+    const limit = queryInteger(request, 'limit', 50, { min: 1, max: 200 })
+    const offset = queryInteger(request, 'offset', 0, {
+      min: 0,
+      max: 1_000_000,
+    })
+
+    return {
+      conversations: await listConversations(context.database.orm, {
+        limit,
+        offset,
+      }),
+    }
+  },
+}
+
+/** `GET /api/conversations/:id`: one thread with everything in it. */
+export const conversationDoor: Door = {
+  id: 'conversations.read',
+  section: 'service',
+  path: '/api/conversations/:id',
+  methods: ['GET'],
+  security: NETWORK_ONLY,
+  purpose:
+    "One conversation with its messages and their media, the caller's " +
+    'voicemails and the reply drafts, oldest first.',
+  handler: (context) => async (request) => {
+    requireTrustedNetwork(request, context.isTrustedNetwork)
+
+    const id = pathId(request, 'id')
+    const thread = await readConversation(context.database.orm, id)
+    if (!thread) {
+      throw new HttpProblem(
+        404,
+        'not-found',
+        'No such conversation',
+        `There is no conversation ${id}. GET /api/conversations lists them.`,
+      )
+    }
+
+    return thread
+  },
+}
