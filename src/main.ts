@@ -66,6 +66,18 @@ function warnAboutOpenings(config: Config) {
       'TWILIO_AUTH_TOKEN is unset: the Twilio doors answer 503 until it is',
     )
   }
+  if (config.insightSecrets.length === 0) {
+    logger.warn(
+      'POST /api/inbox/insights is unsigned: anyone who can reach it can ' +
+        'add inbox items; set PRINTBRAIN_WEBHOOK_SECRET to require signatures',
+    )
+  }
+  if (config.pricingSecrets.length === 0) {
+    logger.warn(
+      'POST /api/pricing/quote is unsigned: set PRESSOS_PRICING_HMAC_SECRET ' +
+        'to require signatures',
+    )
+  }
   if (config.trustedNetworks === 'any') {
     logger.warn(
       'TRUSTED_NETWORKS=any: doors and reads without credentials of their ' +

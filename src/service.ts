@@ -15,6 +15,7 @@ import { loadRuleBook, type RuleBook } from './follow-up/rule-book.js'
 import { RuleRunner } from './follow-up/rule-runner.js'
 import { trustNetworks } from './guards/trusted-network.js'
 import { buildApp } from './http/app.js'
+import { pruneIdempotencyKeys } from './http/idempotent-requests.js'
 import { JobQueue } from './jobs/job-queue.js'
 import { ActivityLog } from './live-feed/activity-log.js'
 import { createNotifier, type Notifier } from './push/notifier.js'
@@ -31,6 +32,9 @@ export interface Service {
   /** Stops taking requests, finishes what is in hand and closes all. */
   close(): Promise<void>
 }
+
+/** The hourly job that deletes expired Idempotency-Keys. */
+export const PRUNE_IDEMPOTENCY_KEYS = 'prune-idempotency-keys'
 
 /** What a service is started with. */
 export interface ServiceOptions {
@@ -72,6 +76,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger,
   })
   await startRuleWorkers(jobs, database, activityLog, notifier, options)
+  await jobs.runEvery(PRUNE_IDEMPOTENCY_KEYS, '17 * * * *', async () => {
+    const pruned = await pruneIdempotencyKeys(database.orm)
+    logger.info({ pruned }, `pruned ${pruned} expired idempotency keys`)
+  })
 
   const app = buildApp(
     {

@@ -48,6 +48,14 @@ export interface Config {
    * credentials of their own; `any` when the operator opened them to all.
    */
   trustedNetworks: string[] | 'any'
+  /** Secrets that sign `/api/inbox/insights`; empty leaves it unsigned. */
+  insightSecrets: string[]
+  /** Secrets that sign `/api/pricing/quote`; empty leaves it unsigned. */
+  pricingSecrets: string[]
+  /** How long an Idempotency-Key and its stored answer are kept, in hours. */
+  idempotencyTtlHours: number
+  /** Path of the price list file. */
+  priceListPath: string
 }
 
 /** Raised for a setting that cannot be used; its message is one line. */
@@ -71,6 +79,12 @@ const LOG_LEVELS = [
 export const DEFAULT_RULES_PATH = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../rules/follow-up-rules.yaml',
+)
+
+/** Where the shipped price list lives. */
+export const DEFAULT_PRICE_LIST_PATH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../pricing/price-list.yaml',
 )
 
 /**
@@ -109,6 +123,12 @@ export function loadConfig(env: Env = process.env): Config {
       'TWILIO_WEBHOOK_PUBLIC_BASE_URL',
     ),
     trustedNetworks: readTrustedNetworks(env),
+    insightSecrets: splitList(env.PRINTBRAIN_WEBHOOK_SECRET),
+    pricingSecrets: splitList(env.PRESSOS_PRICING_HMAC_SECRET),
+    idempotencyTtlHours: readInteger(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 8760),
+    priceListPath: path.resolve(
+      readText(env, 'PRICE_LIST') ?? DEFAULT_PRICE_LIST_PATH,
+    ),
   }
 }
 

@@ -9,17 +9,8 @@ import {
   listConversations,
   readConversation,
 } from '../messaging/conversations.js'
-import type { Door, DoorSecurity } from './door.js'
-
-const NETWORK_ONLY: DoorSecurity = {
-  scheme: 'trusted-network',
-  summary:
-    'No password inside the app: only machines on the trusted networks ' +
-    '(the shop, the server itself, a VPN) can read it.',
-  technical:
-    'Client address must be in TRUSTED_NETWORKS (default: loopback and the ' +
-    'private ranges); X-Forwarded-For counts only from TRUSTED_PROXIES.',
-}
+import type { Door } from './door.js'
+import { NETWORK_ONLY } from './door-security.js'
 
 /** `GET /api/conversations`: conversations, most recently active first. */
 export const conversationListDoor: Door = {

@@ -51,7 +51,7 @@ export interface Door {
   section: DoorSection
   /** Path under `BASE_PATH`. */
   path: string
-  methods: ('GET' | 'POST')[]
+  methods: ('GET' | 'POST' | 'PATCH')[]
   security: DoorSecurity
   /** What it does, for the shop's staff. */
   purpose: string

@@ -6,6 +6,8 @@ import { conversationDoor, conversationListDoor } from './conversation-doors.js'
 import type { Door } from './door.js'
 import { eventsDoor } from './events-door.js'
 import { healthDoor, readinessDoor } from './health-doors.js'
+import { inboxItemDoor, inboxListDoor } from './inbox-doors.js'
+import { insightsDoor } from './insights-door.js'
 import { pingDoor } from './ping-door.js'
 import { smsInboundDoor, smsStatusDoor } from './twilio-sms-doors.js'
 import { voicemailAliasDoor, voicemailDoor } from './voicemail-doors.js'
@@ -18,8 +20,11 @@ export const DOORS: readonly Door[] = [
   voicemailAliasDoor,
   smsInboundDoor,
   smsStatusDoor,
+  insightsDoor,
   conversationListDoor,
   conversationDoor,
+  inboxListDoor,
+  inboxItemDoor,
   healthDoor,
   readinessDoor,
 ]

@@ -12,21 +12,11 @@ import {
   receiveStatusReport,
   receiveText,
 } from '../messaging/twilio-reception.js'
-import type { Door, DoorContext, DoorSecurity } from './door.js'
+import type { Door, DoorContext } from './door.js'
+import { twilioSecurity } from './door-security.js'
 
 /** An empty TwiML answer: Twilio sends nothing back to the customer. */
 export const EMPTY_TWIML = '<Response></Response>'
-
-const TWILIO_TECHNICAL =
-  'Twilio: X-Twilio-Signature validated with TWILIO_AUTH_TOKEN (the ' +
-  "twilio package's request validation; several comma-separated tokens " +
-  'are tried in turn). Optional TWILIO_WEBHOOK_PUBLIC_BASE_URL if proxy ' +
-  'headers are wrong.'
-
-/** Security of a door only Twilio may call, in the shop's words. */
-export function twilioSecurity(summary: string): DoorSecurity {
-  return { scheme: 'twilio-signature', summary, technical: TWILIO_TECHNICAL }
-}
 
 const TWILIO_BODIES = ['application/x-www-form-urlencoded', 'application/json']
 

@@ -7,7 +7,7 @@ import { verifyTwilioCallback } from '../guards/twilio-signature.js'
 import { readTranscription } from '../messaging/twilio-callbacks.js'
 import { receiveTranscription } from '../messaging/twilio-reception.js'
 import type { Door, DoorContext } from './door.js'
-import { twilioSecurity } from './twilio-sms-doors.js'
+import { twilioSecurity } from './door-security.js'
 
 const PURPOSE =
   'When Twilio finishes transcribing a voicemail, it posts the text here ' +

@@ -4,7 +4,12 @@
  * `application/problem+json` response. Anything else is a fault of ours: it
  * is logged with its stack and answered with a plain 500.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify'
 
 /** Base of the `type` URIs; each kind of problem has its own fragment. */
 export const PROBLEM_TYPE_BASE = 'https://pressos.dev/problems/'
@@ -62,17 +67,25 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
   ],
 }
 
-/** Sends `problem` as `application/problem+json`. */
-export function sendProblem(reply: FastifyReply, problem: HttpProblem) {
-  const body: ProblemBody = {
+/** The problem+json body of `problem` as an answer to `request`. */
+export function problemBody(
+  request: FastifyRequest,
+  problem: HttpProblem,
+): ProblemBody {
+  return {
     type: PROBLEM_TYPE_BASE + problem.slug,
     title: problem.title,
     status: problem.status,
     detail: problem.detail,
-    instance: reply.request.url,
-    request_id: reply.request.id,
+    instance: request.url,
+    request_id: request.id,
     ...problem.extensions,
   }
+}
+
+/** Sends `problem` as `application/problem+json`. */
+export function sendProblem(reply: FastifyReply, problem: HttpProblem) {
+  const body = problemBody(reply.request, problem)
 
   return reply
     .code(problem.status)

@@ -117,18 +117,25 @@ export class JobQueue implements RuleRunScheduler {
     }
   }
 
-  /** Puts a job on the queue again, outside any transaction. */
-  async requeueRuleRun(jobId: string, ruleRunId: number): Promise<void> {
-    await this.boss.insert([
-      {
-        id: jobId,
-        name: RULE_RUN_QUEUE,
-        data: { ruleRunId },
-        retryLimit: this.retry.retryLimit,
-        retryDelay: this.retry.retryDelaySeconds,
-        retryBackoff: true,
-      },
-    ])
+  /**
+   * Runs `task` on the schedule `cron` (five-field cron, UTC), on one of the
+   * service's processes at a time.
+   */
+  async runEvery(
+    name: string,
+    cron: string,
+    task: () => Promise<void>,
+  ): Promise<void> {
+    await this.boss.createQueue(name, { name })
+    await this.boss.schedule(name, cron)
+    await this.boss.work(name, async () => {
+      await task()
+    })
+  }
+
+  /** Runs the scheduled task `name` now, without waiting for its time. */
+  async runNow(name: string): Promise<void> {
+    await this.boss.send(name, {})
   }
 
   /** The state and stored error of one job, for people and tests. */

@@ -14,6 +14,8 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
+  doublePrecision,
   text,
   timestamp,
   unique,
@@ -113,11 +115,15 @@ export const inboxItems = pgTable(
     tags: jsonb('tags')
       .notNull()
       .default(sql`'[]'::jsonb`),
+    confidence: doublePrecision('confidence'),
+    graphNodeId: text('graph_node_id'),
+    graphNodeLabel: text('graph_node_label'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (table) => [
     unique('inbox_items_action_key').on(table.ruleRunId, table.actionIndex),
+    index('inbox_items_graph_node_idx').on(table.graphNodeId),
     index('inbox_items_status_idx').on(table.status, table.createdAt),
     check(
       'inbox_items_status_check',
@@ -383,4 +389,49 @@ export const voicemails = pgTable(
       table.createdAt,
     ),
   ],
+)
+
+/** Idempotency-Keys seen by each door, and the answer given to each. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    door: text('door').notNull(),
+    key: text('key').notNull(),
+    bodySha256: text('body_sha256').notNull(),
+    state: text('state').notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    responseType: text('response_type'),
+    lockedAt: timestamp('locked_at', { withTimezone: true })
+      .notNull()
+      .defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.door, table.key] }),
+    index('idempotency_keys_expires_idx').on(table.expiresAt),
+    check(
+      'idempotency_keys_state_check',
+      sql`${table.state} in ('processing', 'done')`,
+    ),
+  ],
+)
+
+/** Priced quotes, with the request, the result and the price list used. */
+export const pricingQuotes = pgTable(
+  'pricing_quotes',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    request: jsonb('request').notNull(),
+    result: jsonb('result').notNull(),
+    priceListVersion: text('price_list_version').notNull(),
+    totalCents: bigint('total_cents', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    source: text('source'),
+    createdAt: createdAt(),
+  },
+  (table) => [index('pricing_quotes_created_idx').on(table.createdAt)],
 )
