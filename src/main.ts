@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config/environment.js'
 import { RuleBookError } from './follow-up/rule-book.js'
 import { WEBHOOK_SECRET_VARIABLES } from './guards/webhook-secret.js'
 import { createLogger } from './http/logging.js'
+import { PriceListError } from './pricing/price-list.js'
 import { startService } from './service.js'
 
 dotenv.config({ quiet: true })
@@ -37,6 +38,8 @@ try {
 } catch (error) {
   if (error instanceof RuleBookError) {
     console.error(`Follow-up rules error: ${error.message}`)
+  } else if (error instanceof PriceListError) {
+    console.error(`Price list error: ${error.message}`)
   } else {
     logger.fatal({ err: error }, 'PressOS Inbound could not start')
   }

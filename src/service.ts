@@ -19,6 +19,7 @@ import { pruneIdempotencyKeys } from './http/idempotent-requests.js'
 import { JobQueue } from './jobs/job-queue.js'
 import { ActivityLog } from './live-feed/activity-log.js'
 import { createNotifier, type Notifier } from './push/notifier.js'
+import { loadPriceList, type PriceList } from './pricing/price-list.js'
 import { openDatabase, type Database } from './storage/database.js'
 
 /** A started service. */
@@ -44,6 +45,8 @@ export interface ServiceOptions {
   database?: Database
   /** Rules to use instead of loading the config's rules file. */
   ruleBook?: RuleBook
+  /** Prices to use instead of loading the config's price list. */
+  priceList?: PriceList
   /** How often idle workers look for jobs, in seconds. */
   pollingIntervalSeconds?: number
   /** Doors to serve; all of them by default. */
@@ -54,6 +57,7 @@ export interface ServiceOptions {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, logger } = options
   const ruleBook = options.ruleBook ?? loadRuleBook(config.followUpRulesPath)
+  const priceList = options.priceList ?? loadPriceList(config.priceListPath)
   const database = options.database ?? (await openConfiguredDatabase(config))
   await database.migrate()
 
@@ -89,6 +93,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger,
       version: readVersion(),
       isTrustedNetwork: trustNetworks(config.trustedNetworks),
+      priceList,
     },
     options.doors ?? DOORS,
     logger,

@@ -15,7 +15,7 @@ describe('starting the service', () => {
   })
   after(() => rm(dataDir, { recursive: true, force: true }))
 
-  it('starts in a data folder it makes, warning that the events door is closed', async () => {
+  it('starts in a data folder it makes, warning of closed and unsigned doors', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: childEnv({
         PORT: '0',
@@ -36,10 +36,19 @@ describe('starting the service', () => {
     child.kill('SIGTERM')
     await exited
 
-    const warning = logged.find((entry) => entry.level === 40)
-    assert.ok(warning, 'a warning was logged')
-    assert.match(String(warning.msg), /no webhook secret is set/)
-    assert.match(String(warning.msg), /WEBHOOK_SECRET/)
+    const warnings = logged
+      .filter((entry) => entry.level === 40)
+      .map((entry) => String(entry.msg))
+    const closedDoor = warnings.find((msg) => msg.includes('webhook secret'))
+    assert.match(closedDoor ?? '', /no webhook secret is set.*WEBHOOK_SECRET/)
+    assert.ok(
+      warnings.some((msg) => /insights is unsigned/.test(msg)),
+      'the unsigned insights door is named',
+    )
+    assert.ok(
+      warnings.some((msg) => /pricing\/quote is unsigned/.test(msg)),
+      'the unsigned pricing door is named',
+    )
   })
 
   it('refuses to start on a rules file with a mistake, naming it', async () => {

@@ -56,6 +56,8 @@ export interface Config {
   idempotencyTtlHours: number
   /** Path of the price list file. */
   priceListPath: string
+  /** The shop's IANA time zone, for its calendar dates (lead times). */
+  shopTimeZone: string
 }
 
 /** Raised for a setting that cannot be used; its message is one line. */
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     insightSecrets: splitList(env.PRINTBRAIN_WEBHOOK_SECRET),
     pricingSecrets: splitList(env.PRESSOS_PRICING_HMAC_SECRET),
     idempotencyTtlHours: readInteger(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 8760),
+    shopTimeZone: readTimeZone(env),
     priceListPath: path.resolve(
       readText(env, 'PRICE_LIST') ?? DEFAULT_PRICE_LIST_PATH,
     ),
@@ -286,6 +289,20 @@ function readTrustedNetworks(env: Env): string[] | 'any' {
   }
 
   return entries
+}
+
+function readTimeZone(env: Env): string {
+  const zone = readText(env, 'SHOP_TIME_ZONE') ?? 'UTC'
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+  } catch {
+    throw new ConfigError(
+      `SHOP_TIME_ZONE must be an IANA time zone like "America/Chicago", ` +
+        `got "${zone}"`,
+    )
+  }
+
+  return zone
 }
 
 function readWebhookSecrets(env: Env): string[] {

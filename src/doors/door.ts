@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/environment.js'
 import type { NetworkCheck } from '../guards/trusted-network.js'
 import type { ActivityLog } from '../live-feed/activity-log.js'
+import type { PriceList } from '../pricing/price-list.js'
 import type { Database } from '../storage/database.js'
 
 /** The groups doors are listed in. */
@@ -42,6 +43,8 @@ export interface DoorContext {
   version: string
   /** Whether a request comes from `TRUSTED_NETWORKS`. */
   isTrustedNetwork: NetworkCheck
+  /** The shop's prices, for quotes. */
+  priceList: PriceList
 }
 
 /** One incoming door. */

@@ -9,6 +9,7 @@ import { healthDoor, readinessDoor } from './health-doors.js'
 import { inboxItemDoor, inboxListDoor } from './inbox-doors.js'
 import { insightsDoor } from './insights-door.js'
 import { pingDoor } from './ping-door.js'
+import { quoteDoor, quoteSnapshotDoor } from './pricing-doors.js'
 import { smsInboundDoor, smsStatusDoor } from './twilio-sms-doors.js'
 import { voicemailAliasDoor, voicemailDoor } from './voicemail-doors.js'
 
@@ -21,10 +22,12 @@ export const DOORS: readonly Door[] = [
   smsInboundDoor,
   smsStatusDoor,
   insightsDoor,
+  quoteDoor,
   conversationListDoor,
   conversationDoor,
   inboxListDoor,
   inboxItemDoor,
+  quoteSnapshotDoor,
   healthDoor,
   readinessDoor,
 ]

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream'
 import { loadConfig, type Config } from '../../src/config/environment.js'
 import { createLogger } from '../../src/http/logging.js'
 import type { RuleBook } from '../../src/follow-up/rule-book.js'
+import type { PriceList } from '../../src/pricing/price-list.js'
 import { startService, type Service } from '../../src/service.js'
 import type { Database } from '../../src/storage/database.js'
 import { createTestDatabase, type Engine } from './test-database.js'
@@ -44,6 +45,7 @@ export interface TestServiceOptions {
   /** Environment variables on top of the test defaults. */
   env?: Record<string, string | undefined>
   ruleBook?: RuleBook
+  priceList?: PriceList
   /** Use this database instead of a fresh one; it is not closed. */
   database?: Database
 }
@@ -69,6 +71,7 @@ export async function startTestService(
     database: keepOpen(database),
     pollingIntervalSeconds: 0.5,
     ...(options.ruleBook ? { ruleBook: options.ruleBook } : {}),
+    ...(options.priceList ? { priceList: options.priceList } : {}),
   })
 
   return {
