@@ -4,7 +4,8 @@
  */
 import closeWithGrace from 'close-with-grace'
 import dotenv from 'dotenv'
-import { ConfigError, loadConfig, type Config } from './config/environment.js'
+import { ConfigError } from './config/env-readers.js'
+import { loadConfig, type Config } from './config/environment.js'
 import { RuleBookError } from './follow-up/rule-book.js'
 import { WEBHOOK_SECRET_VARIABLES } from './guards/webhook-secret.js'
 import { createLogger } from './http/logging.js'

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { describe, it } from 'node:test'
-import { ConfigError, loadConfig } from '../src/config/environment.js'
+import { ConfigError } from '../src/config/env-readers.js'
+import { loadConfig } from '../src/config/environment.js'
 import { childEnv } from './support/child-env.js'
 
 describe('configuration', () => {

@@ -6,6 +6,19 @@
 import { isIP } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import {
+  ConfigError,
+  readHttpUrl,
+  readInteger,
+  readText,
+  splitList,
+  type Env,
+} from './env-readers.js'
+import {
+  readFileStorageSettings,
+  type FileStorageSettings,
+} from './file-storage-settings.js'
+import { readGmailSettings, type GmailSettings } from './gmail-settings.js'
 
 /** The validated settings the service runs with. */
 export interface Config {
@@ -58,14 +71,11 @@ export interface Config {
   priceListPath: string
   /** The shop's IANA time zone, for its calendar dates (lead times). */
   shopTimeZone: string
+  /** Accepted values of `X-PressOS-Key` on the mail doors; none: open. */
+  invoiceWorkflowApiKeys: string[]
+  gmail: GmailSettings
+  files: FileStorageSettings
 }
-
-/** Raised for a setting that cannot be used; its message is one line. */
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
-
-type Env = Record<string, string | undefined>
 
 const LOG_LEVELS = [
   'fatal',
@@ -129,46 +139,13 @@ export function loadConfig(env: Env = process.env): Config {
     pricingSecrets: splitList(env.PRESSOS_PRICING_HMAC_SECRET),
     idempotencyTtlHours: readInteger(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 8760),
     shopTimeZone: readTimeZone(env),
+    invoiceWorkflowApiKeys: splitList(env.INVOICE_WORKFLOW_API_KEY),
+    gmail: readGmailSettings(env),
+    files: readFileStorageSettings(env),
     priceListPath: path.resolve(
       readText(env, 'PRICE_LIST') ?? DEFAULT_PRICE_LIST_PATH,
     ),
   }
-}
-
-/** Splits a comma-separated setting into its trimmed, non-empty values. */
-export function splitList(value: string | undefined): string[] {
-  if (value === undefined) return []
-
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0)
-}
-
-function readText(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim()
-
-  return value === undefined || value === '' ? undefined : value
-}
-
-function readInteger(
-  env: Env,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const text = readText(env, name)
-  if (text === undefined) return fallback
-
-  const value = Number(text)
-  if (!/^\d+$/.test(text) || value < min || value > max) {
-    throw new ConfigError(
-      `${name} must be a whole number from ${min} to ${max}, got "${text}"`,
-    )
-  }
-
-  return value
 }
 
 function readBasePath(env: Env): string {
@@ -179,32 +156,6 @@ function readBasePath(env: Env): string {
     throw new ConfigError(
       `BASE_PATH must be a path like "/pressos" (letters, digits, ` +
         `"-", "_", ".", "~" and single slashes), got "${text}"`,
-    )
-  }
-
-  return text.replace(/\/+$/, '')
-}
-
-function readHttpUrl(env: Env, name: string): string | undefined {
-  const text = readText(env, name)
-  if (text === undefined) return undefined
-
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    throw new ConfigError(
-      `${name} must be an absolute http(s) URL, got "${text}"`,
-    )
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(
-      `${name} must use http or https, got "${url.protocol}" in "${text}"`,
-    )
-  }
-  if (url.search !== '' || url.hash !== '') {
-    throw new ConfigError(
-      `${name} must not carry a query or fragment, got "${text}"`,
     )
   }
 
