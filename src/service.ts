@@ -16,7 +16,19 @@ import { RuleRunner } from './follow-up/rule-runner.js'
 import { trustNetworks } from './guards/trusted-network.js'
 import { buildApp } from './http/app.js'
 import { pruneIdempotencyKeys } from './http/idempotent-requests.js'
-import { JobQueue } from './jobs/job-queue.js'
+import { createFileStore } from './files/file-store.js'
+import { Mailbox } from './gmail/mailbox.js'
+import {
+  JobQueue,
+  RULE_RUN_QUEUE,
+  type Job,
+  type RuleRunJob,
+} from './jobs/job-queue.js'
+import {
+  CONFIRMATION_LABEL_QUEUE,
+  finishLabelMove,
+} from './mail/confirmation-handoff.js'
+import type { MailContext } from './mail/mail-context.js'
 import { ActivityLog } from './live-feed/activity-log.js'
 import { createNotifier, type Notifier } from './push/notifier.js'
 import { loadPriceList, type PriceList } from './pricing/price-list.js'
@@ -58,7 +70,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, logger } = options
   const ruleBook = options.ruleBook ?? loadRuleBook(config.followUpRulesPath)
   const priceList = options.priceList ?? loadPriceList(config.priceListPath)
-  const database = options.database ?? (await openConfiguredDatabase(config))
+  const database =
+    options.database ?? (await openConfiguredDatabase(config, logger))
   await database.migrate()
 
   const jobs = await JobQueue.start(
@@ -80,6 +93,20 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger,
   })
   await startRuleWorkers(jobs, database, activityLog, notifier, options)
+  const fileStore = await createFileStore(config.files, config.dataDir)
+  const mailbox = config.gmail.credentials
+    ? Mailbox.connect(config.gmail)
+    : undefined
+  if (mailbox) {
+    await startLabelWorker(jobs, {
+      mailbox,
+      store: fileStore,
+      orm: database.orm,
+      activityLog,
+      labels: config.gmail.labels,
+      logger: logger.child({ part: 'gmail' }),
+    })
+  }
   await jobs.runEvery(PRUNE_IDEMPOTENCY_KEYS, '17 * * * *', async () => {
     const pruned = await pruneIdempotencyKeys(database.orm)
     logger.info({ pruned }, `pruned ${pruned} expired idempotency keys`)
@@ -94,6 +121,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       version: readVersion(),
       isTrustedNetwork: trustNetworks(config.trustedNetworks),
       priceList,
+      fileStore,
+      mailbox,
+      jobs,
     },
     options.doors ?? DOORS,
     logger,
@@ -113,10 +143,18 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   return { app, database, activityLog, jobs, ruleBook, notifier, close }
 }
 
-function openConfiguredDatabase(config: Config): Promise<Database> {
+function openConfiguredDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<Database> {
   return openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: path.join(config.dataDir, 'pglite'),
+    onConnectionLost: (error) =>
+      logger.warn(
+        { err: error },
+        'PostgreSQL dropped an idle connection; it will be replaced',
+      ),
   })
 }
 
@@ -134,9 +172,19 @@ async function startRuleWorkers(
     options.logger.child({ part: 'follow-up' }),
   )
 
-  await jobs.workRuleRuns(
-    (job) => runner.run(job),
+  await jobs.work(
+    RULE_RUN_QUEUE,
+    (job: RuleRunJob) => runner.run(job),
     options.pollingIntervalSeconds,
+  )
+}
+
+async function startLabelWorker(jobs: JobQueue, mail: MailContext) {
+  await jobs.declare(CONFIRMATION_LABEL_QUEUE)
+  await jobs.work(
+    CONFIRMATION_LABEL_QUEUE,
+    (job: Job<{ printConfirmationId: number }>) =>
+      finishLabelMove(mail, job.data.printConfirmationId),
   )
 }
 

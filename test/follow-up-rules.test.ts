@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { parseRuleBook } from '../src/follow-up/rule-book.js'
+import { RULE_RUN_QUEUE } from '../src/jobs/job-queue.js'
 import { PushReceiver } from './support/push-receiver.js'
 import { ENGINES, query, resetTables } from './support/test-database.js'
 import {
@@ -247,7 +248,7 @@ for (const engine of ENGINES) {
       assert.match(run.last_error, /500/)
       assert.ok(!run.last_error.includes('tk_push_secret'))
       const job = await waitFor(async () => {
-        const found = await t.service.jobs.findJob(run.job_id)
+        const found = await t.service.jobs.findJob(RULE_RUN_QUEUE, run.job_id)
 
         return found?.state === 'failed' && found
       }, 'job to be failed')

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createLogger } from '../src/http/logging.js'
+import { createLogger, redactUrl } from '../src/http/logging.js'
 import {
   CapturedLog,
   startTestService,
@@ -69,5 +69,33 @@ describe('logs', () => {
 
     assert.match(log.text, /\[redacted\]/)
     assert.doesNotMatch(log.text, /s3cret/)
+  })
+})
+
+describe('logged URLs', () => {
+  it('keep the names of secret query parameters but not their values', () => {
+    assert.equal(
+      redactUrl('/files/a.pdf?expires=17&signature=abc123&x=1'),
+      '/files/a.pdf?expires=17&signature=[redacted]&x=1',
+    )
+    assert.equal(redactUrl('/webhooks/ping'), '/webhooks/ping')
+  })
+
+  it('never print the signature of a file link', async () => {
+    const log = new CapturedLog()
+    const logger = createLogger('info', log)
+    logger.info(
+      {
+        req: {
+          method: 'GET',
+          url: '/files/x?signature=f00d',
+          headers: {},
+          socket: {},
+        },
+      },
+      'x',
+    )
+
+    assert.doesNotMatch(log.text, /f00d/)
   })
 })

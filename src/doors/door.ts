@@ -7,6 +7,9 @@ import type { RouteHandlerMethod } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config/environment.js'
 import type { NetworkCheck } from '../guards/trusted-network.js'
+import type { FileStore } from '../files/file-store.js'
+import type { Mailbox } from '../gmail/mailbox.js'
+import type { JobQueue } from '../jobs/job-queue.js'
 import type { ActivityLog } from '../live-feed/activity-log.js'
 import type { PriceList } from '../pricing/price-list.js'
 import type { Database } from '../storage/database.js'
@@ -45,6 +48,11 @@ export interface DoorContext {
   isTrustedNetwork: NetworkCheck
   /** The shop's prices, for quotes. */
   priceList: PriceList
+  /** Where files from the shop's mail are kept. */
+  fileStore: FileStore
+  /** The shop's Gmail; undefined when no credentials are configured. */
+  mailbox: Mailbox | undefined
+  jobs: JobQueue
 }
 
 /** One incoming door. */

@@ -4,6 +4,14 @@
  */
 import { conversationDoor, conversationListDoor } from './conversation-doors.js'
 import type { Door } from './door.js'
+import { fileLinkDoor } from './file-link-door.js'
+import {
+  confirmationAckDoor,
+  pendingConfirmationsDoor,
+  printConfirmationIngestDoor,
+  printInvoiceIngestDoor,
+  workOrderIngestDoor,
+} from './gmail-doors.js'
 import { eventsDoor } from './events-door.js'
 import { healthDoor, readinessDoor } from './health-doors.js'
 import { inboxItemDoor, inboxListDoor } from './inbox-doors.js'
@@ -23,11 +31,17 @@ export const DOORS: readonly Door[] = [
   smsStatusDoor,
   insightsDoor,
   quoteDoor,
+  workOrderIngestDoor,
+  printInvoiceIngestDoor,
+  printConfirmationIngestDoor,
+  pendingConfirmationsDoor,
+  confirmationAckDoor,
   conversationListDoor,
   conversationDoor,
   inboxListDoor,
   inboxItemDoor,
   quoteSnapshotDoor,
+  fileLinkDoor,
   healthDoor,
   readinessDoor,
 ]

@@ -46,7 +46,7 @@ export class RuleRunner {
    * try may fix; an action that can never succeed fails the run at once.
    */
   async run(job: RuleRunJob): Promise<void> {
-    const loaded = await this.load(job.ruleRunId)
+    const loaded = await this.load(job.data.ruleRunId)
     if (!loaded) {
       this.logger.warn({ job }, 'rule run of job not found; nothing to do')
 

@@ -56,10 +56,32 @@ export function createLogger(
   )
 }
 
+// Query parameters that make a link work on their own, like the signature
+// of a file link; the log keeps their names, not their values.
+const SECRET_QUERY =
+  /^(signature|sig|token|key|x-amz-signature|x-amz-credential|x-amz-security-token)$/i
+
+/** `url` with the values of secret query parameters censored. */
+export function redactUrl(url: string | undefined): string | undefined {
+  const queryStart = url?.indexOf('?') ?? -1
+  if (url === undefined || queryStart === -1) return url
+
+  const query = url
+    .slice(queryStart + 1)
+    .split('&')
+    .map((pair) => {
+      const name = decodeURIComponent(pair.split('=')[0] ?? '')
+
+      return SECRET_QUERY.test(name) ? `${pair.split('=')[0]}=[redacted]` : pair
+    })
+
+  return `${url.slice(0, queryStart)}?${query.join('&')}`
+}
+
 function serializeRequest(request: IncomingMessage & { id?: string }) {
   return {
     method: request.method,
-    url: request.url,
+    url: redactUrl(request.url),
     remoteAddress: request.socket?.remoteAddress,
     userAgent: request.headers['user-agent'],
   }

@@ -1,9 +1,11 @@
 /**
- * Durable follow-up jobs, kept in PostgreSQL by pg-boss. Jobs are put on the
- * queue inside the transaction that stores their event; a failing job is
- * tried again with a doubling delay and stays visible as failed, with its
- * error, once its retries are used up.
+ * Durable background jobs, kept in PostgreSQL by pg-boss. Jobs are put on a
+ * queue inside the transaction that stores what they follow up, so neither
+ * exists without the other. A failing job is tried again with a doubling
+ * delay and stays visible as failed, with its error, once its retries are
+ * used up.
  */
+import { randomUUID } from 'node:crypto'
 import PgBoss from 'pg-boss'
 import type { Logger } from 'pino'
 import type { RuleRunScheduler } from '../live-feed/activity-log.js'
@@ -21,16 +23,16 @@ export interface RetryPolicy {
 }
 
 /** A job handed to a worker, with how many tries it has left. */
-export interface RuleRunJob {
+export interface Job<Data> {
   id: string
-  ruleRunId: number
+  data: Data
   /** Retries already made before this try. */
   retryCount: number
   retryLimit: number
 }
 
-/** What the queue holds, by state, for one queue. */
-export type QueueCounts = Record<string, number>
+/** A rule-run job. */
+export type RuleRunJob = Job<{ ruleRunId: number }>
 
 /** The running job queue. */
 export class JobQueue implements RuleRunScheduler {
@@ -61,59 +63,84 @@ export class JobQueue implements RuleRunScheduler {
     return new JobQueue(boss, retry, logger)
   }
 
-  async enqueueRuleRuns(
+  /** Creates `queue` when it does not exist yet. */
+  async declare(queue: string): Promise<void> {
+    await this.boss.createQueue(queue, { name: queue })
+  }
+
+  /**
+   * Puts jobs on `queue` inside the caller's transaction `tx`; each job's id
+   * is given, or made up. Returns the ids.
+   */
+  async enqueue<Data extends object>(
     tx: Orm,
-    runs: { jobId: string; ruleRunId: number }[],
-  ): Promise<void> {
-    const jobs = runs.map((run) => ({
-      id: run.jobId,
-      name: RULE_RUN_QUEUE,
-      data: { ruleRunId: run.ruleRunId },
+    queue: string,
+    jobs: { id?: string; data: Data }[],
+  ): Promise<string[]> {
+    const rows = jobs.map((job) => ({
+      id: job.id ?? randomUUID(),
+      name: queue,
+      data: job.data,
       retryLimit: this.retry.retryLimit,
       retryDelay: this.retry.retryDelaySeconds,
       retryBackoff: true,
     }))
+    await this.boss.insert(rows, { db: executorFor(tx) })
 
-    await this.boss.insert(jobs, { db: executorFor(tx) })
+    return rows.map((row) => row.id)
+  }
+
+  async enqueueRuleRuns(
+    tx: Orm,
+    runs: { jobId: string; ruleRunId: number }[],
+  ): Promise<void> {
+    await this.enqueue(
+      tx,
+      RULE_RUN_QUEUE,
+      runs.map((run) => ({
+        id: run.jobId,
+        data: { ruleRunId: run.ruleRunId },
+      })),
+    )
   }
 
   /**
-   * Runs `handle` for each rule-run job. A job whose handler throws is
+   * Runs `handle` for each job of `queue`. A job whose handler throws is
    * failed with the error, and retried while it has retries left.
    */
-  async workRuleRuns(
-    handle: (job: RuleRunJob) => Promise<void>,
+  async work<Data extends object>(
+    queue: string,
+    handle: (job: Job<Data>) => Promise<void>,
     pollingIntervalSeconds = 1,
   ): Promise<void> {
-    await this.boss.work<{ ruleRunId: number }>(
-      RULE_RUN_QUEUE,
+    await this.boss.work<Data>(
+      queue,
       { batchSize: 5, pollingIntervalSeconds, includeMetadata: true },
       async (jobs) => {
-        for (const job of jobs) {
-          await this.runOne(job, handle)
-        }
+        for (const job of jobs) await this.runOne(queue, job, handle)
       },
     )
   }
 
-  private async runOne(
-    job: PgBoss.JobWithMetadata<{ ruleRunId: number }>,
-    handle: (job: RuleRunJob) => Promise<void>,
+  private async runOne<Data extends object>(
+    queue: string,
+    job: PgBoss.JobWithMetadata<Data>,
+    handle: (job: Job<Data>) => Promise<void>,
   ) {
     try {
       await handle({
         id: job.id,
-        ruleRunId: job.data.ruleRunId,
+        data: job.data,
         retryCount: job.retryCount,
         retryLimit: job.retryLimit,
       })
     } catch (error) {
       const message = (error as Error).message
       this.logger.warn(
-        { jobId: job.id, ruleRunId: job.data.ruleRunId, err: error },
-        `follow-up job failed (try ${job.retryCount + 1}): ${message}`,
+        { queue, jobId: job.id, data: job.data, err: error },
+        `${queue} job failed (try ${job.retryCount + 1}): ${message}`,
       )
-      await this.boss.fail(RULE_RUN_QUEUE, job.id, { message })
+      await this.boss.fail(queue, job.id, { message })
     }
   }
 
@@ -126,7 +153,7 @@ export class JobQueue implements RuleRunScheduler {
     cron: string,
     task: () => Promise<void>,
   ): Promise<void> {
-    await this.boss.createQueue(name, { name })
+    await this.declare(name)
     await this.boss.schedule(name, cron)
     await this.boss.work(name, async () => {
       await task()
@@ -139,10 +166,8 @@ export class JobQueue implements RuleRunScheduler {
   }
 
   /** The state and stored error of one job, for people and tests. */
-  async findJob(jobId: string) {
-    return this.boss.getJobById<{ ruleRunId: number }>(RULE_RUN_QUEUE, jobId, {
-      includeArchive: true,
-    })
+  async findJob(queue: string, jobId: string) {
+    return this.boss.getJobById(queue, jobId, { includeArchive: true })
   }
 
   /** Stops taking jobs and waits for the ones in hand to finish. */

@@ -76,11 +76,22 @@ export const LEGACY_ALIASES: Readonly<Record<string, string>> = {
   work_order_created: 'work_order.created',
 }
 
-const KNOWN = new Set<string>(CATALOGUE_EVENT_TYPES)
+/**
+ * Events the service logs itself beyond the page's catalogue: what its own
+ * doors did. They are recognised, and follow-up rules may react to them.
+ */
+export const SERVICE_EVENT_TYPES = ['print_invoice.ingested'] as const
 
-/** The dotted canonical types, without the legacy names. */
-export const CANONICAL_EVENT_TYPES: readonly string[] =
-  CATALOGUE_EVENT_TYPES.filter((type) => !(type in LEGACY_ALIASES))
+const KNOWN = new Set<string>([
+  ...CATALOGUE_EVENT_TYPES,
+  ...SERVICE_EVENT_TYPES,
+])
+
+/** Every dotted type rules may listen to, without the legacy names. */
+export const CANONICAL_EVENT_TYPES: readonly string[] = [
+  ...CATALOGUE_EVENT_TYPES.filter((type) => !(type in LEGACY_ALIASES)),
+  ...SERVICE_EVENT_TYPES,
+]
 
 /**
  * The canonical type `raw` stands for, or undefined when the catalogue does

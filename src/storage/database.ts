@@ -47,6 +47,11 @@ export interface DatabaseLocation {
   databaseUrl?: string | undefined
   /** Folder of the embedded database; absent keeps it in memory. */
   pgliteDir?: string | undefined
+  /**
+   * Hears of idle connections the server dropped (a restart, say); the pool
+   * replaces them, so this is for the log only.
+   */
+  onConnectionLost?: (error: Error) => void
 }
 
 const MIGRATIONS_FOLDER = path.resolve(
@@ -61,13 +66,20 @@ const MIGRATION_LOCK_ID = 5_318_008_017
 export async function openDatabase(
   location: DatabaseLocation,
 ): Promise<Database> {
-  if (location.databaseUrl) return openPostgres(location.databaseUrl)
+  if (location.databaseUrl) {
+    return openPostgres(location.databaseUrl, location.onConnectionLost)
+  }
 
   return openPglite(location.pgliteDir)
 }
 
-function openPostgres(url: string): Database {
+function openPostgres(
+  url: string,
+  onConnectionLost: (error: Error) => void = () => {},
+): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // Without a listener, a dropped idle connection would end the process.
+  pool.on('error', onConnectionLost)
   const orm = drizzlePg(pool, { schema }) as unknown as Orm
 
   const migrate = async () => {

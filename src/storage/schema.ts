@@ -143,8 +143,33 @@ export const workOrders = pgTable('work_orders', {
   statusChangedAt: timestamp('status_changed_at', { withTimezone: true })
     .notNull()
     .defaultNow(),
+  name: text('name'),
+  customerName: text('customer_name'),
+  customerEmail: text('customer_email'),
+  description: text('description'),
+  gmailThreadId: text('gmail_thread_id').unique(),
   createdAt: createdAt(),
 })
+
+/** Files that came with a work order. */
+export const workOrderAttachments = pgTable(
+  'work_order_attachments',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    workOrderId: text('work_order_id')
+      .notNull()
+      .references(() => workOrders.id),
+    fileKey: text('file_key').notNull().unique(),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index('work_order_attachments_order_idx').on(table.workOrderId)],
+)
 
 /** Every status a work order was moved to, and what moved it. */
 export const workOrderStatusChanges = pgTable(
@@ -434,4 +459,78 @@ export const pricingQuotes = pgTable(
     createdAt: createdAt(),
   },
   (table) => [index('pricing_quotes_created_idx').on(table.createdAt)],
+)
+
+/** Gmail threads being or done being ingested, one claim per door's kind. */
+export const mailIngests = pgTable(
+  'mail_ingests',
+  {
+    kind: text('kind').notNull(),
+    gmailThreadId: text('gmail_thread_id').notNull(),
+    state: text('state').notNull(),
+    lockedAt: timestamp('locked_at', { withTimezone: true })
+      .notNull()
+      .defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (table) => [
+    primaryKey({ columns: [table.kind, table.gmailThreadId] }),
+    check(
+      'mail_ingests_state_check',
+      sql`${table.state} in ('processing', 'done')`,
+    ),
+  ],
+)
+
+/** A file kept from an email, as listed on the row it belongs to. */
+export interface KeptFile {
+  key: string
+  fileName: string
+  contentType: string
+  sizeBytes: number
+  sha256: string
+}
+
+/** Print invoices from the print partners, pulled from Gmail. */
+export const printInvoices = pgTable('print_invoices', {
+  id: bigint('id', { mode: 'number' })
+    .primaryKey()
+    .generatedByDefaultAsIdentity(),
+  gmailThreadId: text('gmail_thread_id').notNull().unique(),
+  gmailMessageId: text('gmail_message_id').notNull(),
+  senderName: text('sender_name'),
+  senderEmail: text('sender_email').notNull(),
+  subject: text('subject').notNull(),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+  files: jsonb('files').$type<KeptFile[]>().notNull(),
+  createdAt: createdAt(),
+})
+
+/** Proof approvals from print partners, waiting to be handed to PrintPath. */
+export const printConfirmations = pgTable(
+  'print_confirmations',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    gmailThreadId: text('gmail_thread_id').notNull().unique(),
+    gmailMessageId: text('gmail_message_id').notNull(),
+    workOrderName: text('work_order_name').notNull(),
+    subject: text('subject').notNull(),
+    senderEmail: text('sender_email').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    files: jsonb('files').$type<KeptFile[]>().notNull(),
+    status: text('status').notNull().default('pending'),
+    ackedAt: timestamp('acked_at', { withTimezone: true }),
+    printpathConfirmationId: text('printpath_confirmation_id'),
+    labelMovedAt: timestamp('label_moved_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('print_confirmations_pending_idx').on(table.status, table.receivedAt),
+    check(
+      'print_confirmations_status_check',
+      sql`${table.status} in ('pending', 'acked')`,
+    ),
+  ],
 )
