@@ -88,8 +88,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger,
   )
   const notifier = createNotifier({
-    url: config.pushNtfyUrl,
-    token: config.pushNtfyToken,
+    url: config.push.ntfyUrl,
+    token: config.push.ntfyToken,
     logger,
   })
   await startRuleWorkers(jobs, database, activityLog, notifier, options)

@@ -62,7 +62,11 @@ describe('logs', () => {
           'x-twilio-signature': 's3cret-b',
           'x-pressos-key': 's3cret-c',
         },
-        config: { webhookSecrets: ['s3cret-d'], pushNtfyToken: 's3cret-e' },
+        config: {
+          webhookSecrets: ['s3cret-d'],
+          push: { ntfyToken: 's3cret-e' },
+          webPush: { privateKey: 's3cret-f' },
+        },
       },
       'configured',
     )

@@ -19,6 +19,11 @@ import {
   type FileStorageSettings,
 } from './file-storage-settings.js'
 import { readGmailSettings, type GmailSettings } from './gmail-settings.js'
+import {
+  readStaleInboxSettings,
+  type StaleInboxSettings,
+} from './inbox-settings.js'
+import { readPushSettings, type PushSettings } from './push-settings.js'
 
 /** The validated settings the service runs with. */
 export interface Config {
@@ -42,10 +47,8 @@ export interface Config {
   webhookSecrets: string[]
   /** Path of the follow-up rules file. */
   followUpRulesPath: string
-  /** ntfy-compatible topic URL for push notifications; unset only logs. */
-  pushNtfyUrl: string | undefined
-  /** Bearer token sent to the ntfy server, if it needs one. */
-  pushNtfyToken: string | undefined
+  push: PushSettings
+  staleInbox: StaleInboxSettings
   /** How many times a failing follow-up job is tried again. */
   jobRetryLimit: number
   /** First retry delay of a failing job, in seconds; it doubles each time. */
@@ -118,8 +121,8 @@ export function loadConfig(env: Env = process.env): Config {
     followUpRulesPath: path.resolve(
       readText(env, 'FOLLOW_UP_RULES') ?? DEFAULT_RULES_PATH,
     ),
-    pushNtfyUrl: readHttpUrl(env, 'PUSH_NTFY_URL'),
-    pushNtfyToken: readText(env, 'PUSH_NTFY_TOKEN'),
+    push: readPushSettings(env),
+    staleInbox: readStaleInboxSettings(env),
     jobRetryLimit: readInteger(env, 'JOB_RETRY_LIMIT', 5, 0, 100),
     jobRetryDelaySeconds: readInteger(
       env,

@@ -29,7 +29,12 @@ const SECRET_FIELDS = [
   'signature',
   'apiKey',
   'authToken',
-  'pushNtfyToken',
+  'ntfyToken',
+  'privateKey',
+  'private_key',
+  'refreshToken',
+  'clientSecret',
+  'linkSecret',
 ]
 
 const REDACT_PATHS = [
@@ -38,7 +43,7 @@ const REDACT_PATHS = [
     `headers["${name}"]`,
     `*.headers["${name}"]`,
   ]),
-  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
 ]
 
 /** Creates the service's logger, writing to `destination` (stdout if unset). */

@@ -20,6 +20,7 @@ import {
   timestamp,
   unique,
   uuid,
+  date,
 } from 'drizzle-orm/pg-core'
 
 const createdAt = () =>
@@ -533,4 +534,82 @@ export const printConfirmations = pgTable(
       sql`${table.status} in ('pending', 'acked')`,
     ),
   ],
+)
+
+/** Browsers of the shop's people that asked for push notifications. */
+export const pushSubscriptions = pgTable('push_subscriptions', {
+  id: bigint('id', { mode: 'number' })
+    .primaryKey()
+    .generatedByDefaultAsIdentity(),
+  endpoint: text('endpoint').notNull().unique(),
+  p256dh: text('p256dh').notNull(),
+  auth: text('auth').notNull(),
+  label: text('label'),
+  userAgent: text('user_agent'),
+  lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+  createdAt: createdAt(),
+})
+
+/** One workspace's roadmap as one import found it. */
+export const roadmapSnapshots = pgTable(
+  'roadmap_snapshots',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    workspaceId: text('workspace_id').notNull(),
+    workspaceName: text('workspace_name'),
+    itemCount: integer('item_count').notNull(),
+    /** Overall progress in basis points: 10000 is done. */
+    progressBasisPoints: integer('progress_basis_points').notNull(),
+    countsByStatus: jsonb('counts_by_status')
+      .$type<Record<string, number>>()
+      .notNull(),
+    takenAt: timestamp('taken_at', { withTimezone: true })
+      .notNull()
+      .defaultNow(),
+  },
+  (table) => [
+    index('roadmap_snapshots_workspace_idx').on(
+      table.workspaceId,
+      table.takenAt,
+    ),
+  ],
+)
+
+/** The items of a roadmap snapshot. */
+export const roadmapItems = pgTable(
+  'roadmap_items',
+  {
+    snapshotId: bigint('snapshot_id', { mode: 'number' })
+      .notNull()
+      .references(() => roadmapSnapshots.id),
+    itemId: text('item_id').notNull(),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    status: text('status').notNull(),
+    /** Progress in basis points, when the item reports it. */
+    progressBasisPoints: integer('progress_basis_points'),
+    done: integer('done'),
+    total: integer('total'),
+    owner: text('owner'),
+    dueDate: date('due_date'),
+    parentItemId: text('parent_item_id'),
+  },
+  (table) => [primaryKey({ columns: [table.snapshotId, table.itemId] })],
+)
+
+/** Reminders sent about stale inbox threads. */
+export const staleReminders = pgTable(
+  'stale_reminders',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    staleCount: integer('stale_count').notNull(),
+    thresholdHours: integer('threshold_hours').notNull(),
+    threads: jsonb('threads').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('stale_reminders_sent_idx').on(table.sentAt)],
 )
