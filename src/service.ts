@@ -124,6 +124,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       fileStore,
       mailbox,
       jobs,
+      notifier,
     },
     options.doors ?? DOORS,
     logger,

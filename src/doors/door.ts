@@ -12,6 +12,7 @@ import type { Mailbox } from '../gmail/mailbox.js'
 import type { JobQueue } from '../jobs/job-queue.js'
 import type { ActivityLog } from '../live-feed/activity-log.js'
 import type { PriceList } from '../pricing/price-list.js'
+import type { Notifier } from '../push/notifier.js'
 import type { Database } from '../storage/database.js'
 
 /** The groups doors are listed in. */
@@ -53,6 +54,8 @@ export interface DoorContext {
   /** The shop's Gmail; undefined when no credentials are configured. */
   mailbox: Mailbox | undefined
   jobs: JobQueue
+  /** Sends push notifications to the shop's phones and browsers. */
+  notifier: Notifier
 }
 
 /** One incoming door. */

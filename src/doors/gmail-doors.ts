@@ -28,7 +28,8 @@ const API_KEY: DoorSecurity = {
     'header. Otherwise treat this URL as private (same as other ' +
     'cron-style triggers).',
   technical:
-    'If INVOICE_WORKFLOW_API_KEY is set: header X-PressOS-Key must match.',
+    'If INVOICE_WORKFLOW_API_KEY is set: header X-PressOS-Key must match; ' +
+    'otherwise the client address must be in TRUSTED_NETWORKS.',
 }
 
 /** Pending confirmations listed at most, and by default. */
@@ -104,7 +105,11 @@ export const pendingConfirmationsDoor: Door = {
     `(1-${PENDING_DAYS.max}, default ${PENDING_DAYS.default}), limit ` +
     `(1-${PENDING_LIMITS.max}, default ${PENDING_LIMITS.default}).`,
   handler: (context) => async (request) => {
-    requireApiKey(request, context.config.invoiceWorkflowApiKeys)
+    requireApiKey(
+      request,
+      context.config.invoiceWorkflowApiKeys,
+      context.isTrustedNetwork,
+    )
 
     const days = queryInteger(request, 'days', PENDING_DAYS.default, {
       min: 1,
@@ -146,7 +151,11 @@ export const confirmationAckDoor: Door = {
     'Idempotent ack by gmail_thread_id; optional pressos_row_id and ' +
     'printpath_confirmation_id in JSON body.',
   handler: (context) => async (request) => {
-    requireApiKey(request, context.config.invoiceWorkflowApiKeys)
+    requireApiKey(
+      request,
+      context.config.invoiceWorkflowApiKeys,
+      context.isTrustedNetwork,
+    )
 
     const ack = readAck(readJsonObject(request))
     const mail = mailContext(context, request)
@@ -160,7 +169,11 @@ async function ingest(
   request: FastifyRequest,
   planFor: (mail: MailContext) => IngestPlan,
 ) {
-  requireApiKey(request, context.config.invoiceWorkflowApiKeys)
+  requireApiKey(
+    request,
+    context.config.invoiceWorkflowApiKeys,
+    context.isTrustedNetwork,
+  )
 
   const mail = mailContext(context, request)
   const summary = await runIngest(

@@ -7,7 +7,6 @@ import {
   setInboxStatus,
   type InboxStatus,
 } from '../shop/inbox.js'
-import { requireTrustedNetwork } from '../guards/trusted-network.js'
 import { HttpProblem } from '../http/problem.js'
 import { pathId, queryInteger } from '../http/query-params.js'
 import { readJsonObject } from '../http/request-body.js'
@@ -25,8 +24,6 @@ export const inboxListDoor: Door = {
     'Lists inbox items, newest first. Query: status (new, seen, done, ' +
     'dismissed), limit (1-200, default 50), offset.',
   handler: (context) => async (request) => {
-    requireTrustedNetwork(request, context.isTrustedNetwork)
-
     const query = request.query as Record<string, unknown>
     const status =
       query.status === undefined ? undefined : readStatus(query.status)
@@ -58,8 +55,6 @@ export const inboxItemDoor: Door = {
     'Moves an inbox item to another status: {"status": "seen"}, "done" or ' +
     '"dismissed" (or back to "new").',
   handler: (context) => async (request) => {
-    requireTrustedNetwork(request, context.isTrustedNetwork)
-
     const id = pathId(request, 'id')
     const status = readStatus(readJsonObject(request).status)
     const item = await setInboxStatus(context.database.orm, id, status)

@@ -4,7 +4,6 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { requireBodySignature } from '../guards/body-signature.js'
-import { requireTrustedNetwork } from '../guards/trusted-network.js'
 import {
   answerIdempotently,
   requireIdempotencyKey,
@@ -67,8 +66,6 @@ export const quoteSnapshotDoor: Door = {
     'Returns a stored quote: the request, the priced result and the price ' +
     "list's version.",
   handler: (context) => async (request) => {
-    requireTrustedNetwork(request, context.isTrustedNetwork)
-
     const id = pathId(request, 'id')
     const snapshot = await readQuoteSnapshot(context.database.orm, id)
     if (!snapshot) {

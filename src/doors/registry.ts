@@ -17,6 +17,7 @@ import { healthDoor, readinessDoor } from './health-doors.js'
 import { inboxItemDoor, inboxListDoor } from './inbox-doors.js'
 import { insightsDoor } from './insights-door.js'
 import { pingDoor } from './ping-door.js'
+import { staleCheckDoor } from './stale-check-door.js'
 import { quoteDoor, quoteSnapshotDoor } from './pricing-doors.js'
 import { smsInboundDoor, smsStatusDoor } from './twilio-sms-doors.js'
 import { voicemailAliasDoor, voicemailDoor } from './voicemail-doors.js'
@@ -36,6 +37,7 @@ export const DOORS: readonly Door[] = [
   printConfirmationIngestDoor,
   pendingConfirmationsDoor,
   confirmationAckDoor,
+  staleCheckDoor,
   conversationListDoor,
   conversationDoor,
   inboxListDoor,

@@ -5,18 +5,24 @@
 import type { FastifyRequest } from 'fastify'
 import { HttpProblem } from '../http/problem.js'
 import { matchesSecret } from './shared-secret.js'
+import { requireTrustedNetwork, type NetworkCheck } from './trusted-network.js'
 
 /**
- * Lets the request through when it carries an accepted key, or when no key
- * is configured.
+ * Lets the request through when it carries an accepted key. With no key
+ * configured the door has no credentials of its own, and only the trusted
+ * networks may use it.
  *
- * @throws HttpProblem 401 when the header is missing or wrong.
+ * @throws HttpProblem 401 when the header is missing or wrong, 403 from an
+ *   untrusted network when no key is configured.
  */
 export function requireApiKey(
   request: FastifyRequest,
   keys: readonly string[],
+  isTrustedNetwork: NetworkCheck,
 ): void {
-  if (keys.length === 0) return
+  if (keys.length === 0) {
+    return requireTrustedNetwork(request, isTrustedNetwork)
+  }
 
   const given = request.headers['x-pressos-key']
   if (typeof given !== 'string' || !matchesSecret(given, keys)) {

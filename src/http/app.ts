@@ -2,9 +2,10 @@
  * The HTTP server: one Fastify instance with a route for each door of the
  * registry, problem+json refusals, raw bodies and request ids.
  */
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Door, DoorContext } from '../doors/door.js'
+import { requireTrustedNetwork } from '../guards/trusted-network.js'
 import { requestIdFor } from './logging.js'
 import { HttpProblem, installProblemHandlers, sendProblem } from './problem.js'
 import { installProxyTrust } from './public-url.js'
@@ -49,7 +50,19 @@ export function buildApp(
 
 function registerDoor(app: FastifyInstance, context: DoorContext, door: Door) {
   const url = context.config.basePath + door.path
-  app.route({ method: door.methods, url, handler: door.handler(context) })
+  app.route({
+    method: door.methods,
+    url,
+    // A door with no credentials of its own is for the trusted networks;
+    // the check runs before the body is even read.
+    ...(door.security.scheme === 'trusted-network'
+      ? {
+          onRequest: async (request: FastifyRequest) =>
+            requireTrustedNetwork(request, context.isTrustedNetwork),
+        }
+      : {}),
+    handler: door.handler(context),
+  })
 
   const refused = OTHER_METHODS.filter(
     (m) => !door.methods.includes(m as never),
