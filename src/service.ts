@@ -90,6 +90,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const notifier = createNotifier({
     url: config.push.ntfyUrl,
     token: config.push.ntfyToken,
+    webPush: config.push.webPush,
+    orm: database.orm,
     logger,
   })
   await startRuleWorkers(jobs, database, activityLog, notifier, options)

@@ -4,7 +4,9 @@ import { sql } from 'drizzle-orm'
 import { readStaleInboxSettings } from '../src/config/inbox-settings.js'
 import { hoursWaited } from '../src/mail/stale-inbox.js'
 import { GmailTestServer } from './support/gmail-test-server.js'
+import webpush from 'web-push'
 import { PushReceiver } from './support/push-receiver.js'
+import { WebPushReceiver } from './support/web-push-receiver.js'
 import { ENGINES, query, resetTables } from './support/test-database.js'
 import { startTestService, type TestService } from './support/test-service.js'
 
@@ -33,6 +35,8 @@ for (const engine of ENGINES) {
   describe(`POST /api/gmail/inbox-stale-check on ${engine}`, () => {
     const gmail = new GmailTestServer({ refreshToken: SIGN_IN })
     const ntfy = new PushReceiver()
+    const browser = new WebPushReceiver()
+    const vapid = webpush.generateVAPIDKeys()
     let t: TestService
 
     const check = (
@@ -47,6 +51,7 @@ for (const engine of ENGINES) {
       })
 
     before(async () => {
+      await browser.start()
       const { rootUrl, tokenUrl } = await gmail.start()
       t = await startTestService(engine, {
         env: {
@@ -60,6 +65,9 @@ for (const engine of ENGINES) {
           INBOX_STALE_HOURS: '24',
           STALE_REMINDER_COOLDOWN_MINUTES: '60',
           PUSH_NTFY_URL: await ntfy.start(),
+          VAPID_PUBLIC_KEY: vapid.publicKey,
+          VAPID_PRIVATE_KEY: vapid.privateKey,
+          VAPID_SUBJECT: 'mailto:owner@smithprint.example',
         },
       })
     })
@@ -67,12 +75,14 @@ for (const engine of ENGINES) {
       await t.close()
       await gmail.stop()
       await ntfy.stop()
+      await browser.stop()
     })
     beforeEach(async () => {
       await resetTables(t.database)
       gmail.clearThreads()
       ntfy.received.length = 0
       ntfy.statuses = []
+      browser.received.length = 0
     })
 
     it('counts customer threads waiting too long and sends one reminder', async () => {
@@ -111,6 +121,25 @@ for (const engine of ENGINES) {
         'select stale_count from stale_reminders',
       )
       assert.deepEqual(reminders, [{ stale_count: 2 }])
+    })
+
+    it("delivers the reminder to a subscribed browser's push service", async () => {
+      const subscribed = await t.service.app.inject({
+        method: 'POST',
+        url: '/api/push/subscriptions',
+        headers: { 'content-type': 'application/json' },
+        payload: { ...browser.subscription, label: "Owner's laptop" },
+      })
+      gmail.addThread(inboxThread('Hoodie quote?', 'rosa@customer.example', 30))
+
+      const answer = (await check()).json()
+
+      assert.equal(subscribed.statusCode, 201)
+      assert.equal(answer.reminder_sent, true)
+      const [payload] = browser.payloads() as { title: string; body: string }[]
+      assert.equal(payload?.title, '1 inbox thread waiting over 24 h')
+      assert.match(payload?.body ?? '', /Hoodie quote\?/)
+      assert.equal(ntfy.received.length, 1, 'ntfy gets it too')
     })
 
     it('waits out the cooldown before reminding again', async () => {

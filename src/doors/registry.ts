@@ -19,6 +19,12 @@ import { insightsDoor } from './insights-door.js'
 import { pingDoor } from './ping-door.js'
 import { staleCheckDoor } from './stale-check-door.js'
 import { quoteDoor, quoteSnapshotDoor } from './pricing-doors.js'
+import {
+  pushKeyDoor,
+  pushSubscriptionDoor,
+  pushUnsubscribeDoor,
+} from './push-subscription-doors.js'
+import { roadmapIngestDoor, roadmapSnapshotsDoor } from './roadmap-doors.js'
 import { smsInboundDoor, smsStatusDoor } from './twilio-sms-doors.js'
 import { voicemailAliasDoor, voicemailDoor } from './voicemail-doors.js'
 
@@ -43,6 +49,11 @@ export const DOORS: readonly Door[] = [
   inboxListDoor,
   inboxItemDoor,
   quoteSnapshotDoor,
+  pushKeyDoor,
+  pushSubscriptionDoor,
+  pushUnsubscribeDoor,
+  roadmapIngestDoor,
+  roadmapSnapshotsDoor,
   fileLinkDoor,
   healthDoor,
   readinessDoor,

@@ -2,7 +2,7 @@
  * Push reminders about stale inbox threads, at most one per cooldown, even
  * when several checks run at once on several servers.
  */
-import { desc, sql } from 'drizzle-orm'
+import { desc, eq, sql } from 'drizzle-orm'
 import type { PushMessage, Notifier } from '../push/notifier.js'
 import type { Orm } from '../storage/database.js'
 import { staleReminders } from '../storage/schema.js'
@@ -31,6 +31,31 @@ export async function remindIfDue(
   check: InboxCheck,
   policy: { cooldownMinutes: number; thresholdHours: number },
 ): Promise<ReminderOutcome> {
+  const turn = await takeTurn(orm, check, policy)
+  if ('sent' in turn) return turn
+
+  // Sending happens outside the transaction: the notifier reads the
+  // database itself, and the embedded database has one connection.
+  try {
+    await notifier.send(reminderFor(check, policy.thresholdHours))
+  } catch (error) {
+    await orm.delete(staleReminders).where(eq(staleReminders.id, turn.id))
+    throw error
+  }
+
+  return { sent: true, last_sent_at: turn.sentAt.toISOString() }
+}
+
+/**
+ * Decides, one check at a time, whether this check reminds; when it does,
+ * its reminder is recorded at once so that a check running alongside waits
+ * out the cooldown.
+ */
+async function takeTurn(
+  orm: Orm,
+  check: InboxCheck,
+  policy: { cooldownMinutes: number; thresholdHours: number },
+): Promise<ReminderOutcome | { id: number; sentAt: Date }> {
   return orm.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${REMINDER_LOCK})`)
     const last = await lastReminder(tx)
@@ -42,7 +67,6 @@ export async function remindIfDue(
       return { sent: false, reason: 'cooldown', last_sent_at: lastSentAt }
     }
 
-    await notifier.send(reminderFor(check, policy.thresholdHours))
     const [row] = await tx
       .insert(staleReminders)
       .values({
@@ -50,9 +74,9 @@ export async function remindIfDue(
         thresholdHours: policy.thresholdHours,
         threads: check.oldest,
       })
-      .returning({ sentAt: staleReminders.sentAt })
+      .returning({ id: staleReminders.id, sentAt: staleReminders.sentAt })
 
-    return { sent: true, last_sent_at: row!.sentAt.toISOString() }
+    return row!
   })
 }
 
