@@ -2,48 +2,13 @@ import assert from 'node:assert/strict'
 import { createHmac, randomUUID } from 'node:crypto'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { sign } from '@octokit/webhooks-methods'
-import { parsePriceList } from '../src/pricing/price-list.js'
+import { ROUND_PRICES } from './support/round-prices.js'
 import { ENGINES, query, resetTables } from './support/test-database.js'
 import { startTestService, type TestService } from './support/test-service.js'
 
 const SECRET = 'pricing-secret-5e1'
 
-// Round numbers, so that every expected amount below can be checked by hand.
-const PRICES = parsePriceList(
-  `
-version: door-test-1
-currency: USD
-minimum_quantity: 12
-quantity_breaks: [12, 24, 48]
-print_rates:
-  1: [300, 200, 100]
-  2: [400, 300, 200]
-  3: [500, 400, 300]
-extra_location_rates:
-  1: [150, 100, 50]
-  2: [200, 150, 100]
-  3: [250, 200, 150]
-locations: [front, back, left_sleeve]
-screens:
-  fee_per_colour_cents: 2000
-  waived_from_quantity: 48
-dark_garments:
-  underbase_colours: 1
-  flash_charge_cents: 30
-blanks:
-  markup_percent: [50, 40, 25]
-size_upcharges_cents:
-  2XL: 200
-rush:
-  standard_days: 10
-  tiers:
-    - within_days: 3
-      percent: 50
-    - within_days: 7
-      percent: 25
-`,
-  'door-test-prices.yaml',
-)
+const PRICES = ROUND_PRICES
 
 /** 24 black hoodies (2 of them 2XL), 2 colours front, 1 back, in a rush. */
 const HOODIES = JSON.stringify({
@@ -120,7 +85,7 @@ for (const engine of ENGINES) {
       assert.equal(quote.rush_percent, 50)
       assert.equal(quote.rush_cents, 29_320)
       assert.equal(quote.total_cents, 87_960)
-      assert.equal(quote.price_list_version, 'door-test-1')
+      assert.equal(quote.price_list_version, 'test-1')
       assert.ok(
         quote.lines.every((line: { amount_cents: number }) =>
           Number.isInteger(line.amount_cents),
@@ -136,7 +101,7 @@ for (const engine of ENGINES) {
 
       assert.equal(response.statusCode, 200)
       const snapshot = response.json()
-      assert.equal(snapshot.priceListVersion, 'door-test-1')
+      assert.equal(snapshot.priceListVersion, 'test-1')
       assert.equal(snapshot.totalCents, 87_960)
       assert.equal(snapshot.request.reference, 'MD-5521')
       assert.equal(snapshot.result.total_cents, 87_960)

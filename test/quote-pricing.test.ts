@@ -3,7 +3,8 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import { loadPriceList, parsePriceList } from '../src/pricing/price-list.js'
+import { loadPriceList } from '../src/pricing/price-list.js'
+import { ROUND_PRICES } from './support/round-prices.js'
 import {
   priceQuote,
   UnpriceableQuoteError,
@@ -12,43 +13,7 @@ import {
 } from '../src/pricing/quote-pricing.js'
 import type { QuoteItem, QuoteRequest } from '../src/pricing/quote-request.js'
 
-// Round numbers, so that every expected amount below can be checked by hand.
-const PRICES = parsePriceList(
-  `
-version: test-1
-currency: USD
-minimum_quantity: 12
-quantity_breaks: [12, 24, 48]
-print_rates:
-  1: [300, 200, 100]
-  2: [400, 300, 200]
-  3: [500, 400, 300]
-extra_location_rates:
-  1: [150, 100, 50]
-  2: [200, 150, 100]
-  3: [250, 200, 150]
-locations: [front, back, left_sleeve]
-screens:
-  fee_per_colour_cents: 2000
-  waived_from_quantity: 48
-dark_garments:
-  underbase_colours: 1
-  flash_charge_cents: 30
-blanks:
-  markup_percent: [50, 40, 25]
-size_upcharges_cents:
-  2XL: 200
-  3XL: 300
-rush:
-  standard_days: 10
-  tiers:
-    - within_days: 3
-      percent: 50
-    - within_days: 7
-      percent: 25
-`,
-  'test-price-list.yaml',
-)
+const PRICES = ROUND_PRICES
 
 const TODAY = '2026-12-01'
 

@@ -4,7 +4,6 @@
  * hand-off of confirmations to PrintPath.
  */
 import type { FastifyRequest } from 'fastify'
-import { gmailCredentialsProblem } from '../gmail/gmail-connection.js'
 import { requireApiKey } from '../guards/api-key.js'
 import { HttpProblem } from '../http/problem.js'
 import { publicUrl } from '../http/public-url.js'
@@ -20,6 +19,7 @@ import { printConfirmationPlan } from '../mail/print-confirmation-mail.js'
 import { printInvoicePlan } from '../mail/print-invoice-mail.js'
 import { workOrderPlan } from '../mail/work-order-mail.js'
 import type { Door, DoorContext, DoorSecurity } from './door.js'
+import { requireMailbox } from './mailbox-access.js'
 
 const API_KEY: DoorSecurity = {
   scheme: 'api-key',
@@ -202,18 +202,8 @@ function mailContext(
   context: DoorContext,
   request: FastifyRequest,
 ): MailContext {
-  if (!context.mailbox) {
-    throw new HttpProblem(
-      503,
-      'gmail-not-configured',
-      'Gmail is not configured',
-      gmailCredentialsProblem(context.config.gmail) ??
-        'Gmail credentials are missing.',
-    )
-  }
-
   return {
-    mailbox: context.mailbox,
+    mailbox: requireMailbox(context),
     store: context.fileStore,
     orm: context.database.orm,
     activityLog: context.activityLog,

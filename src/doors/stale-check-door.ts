@@ -4,12 +4,12 @@
  */
 import { HttpProblem } from '../http/problem.js'
 import { MailboxError } from '../gmail/mailbox.js'
-import { gmailCredentialsProblem } from '../gmail/gmail-connection.js'
 import { checkInbox } from '../mail/stale-inbox.js'
 import { remindIfDue } from '../mail/stale-reminders.js'
 import { PushDeliveryError } from '../push/notifier.js'
 import type { Door, DoorContext } from './door.js'
 import { NETWORK_ONLY } from './door-security.js'
+import { requireMailbox } from './mailbox-access.js'
 
 /** The stale-inbox door. */
 export const staleCheckDoor: Door = {
@@ -32,18 +32,10 @@ export const staleCheckDoor: Door = {
 
 async function runCheck(context: DoorContext) {
   const settings = context.config.staleInbox
-  if (!context.mailbox) {
-    throw new HttpProblem(
-      503,
-      'gmail-not-configured',
-      'Gmail is not configured',
-      gmailCredentialsProblem(context.config.gmail) ??
-        'Gmail credentials are missing.',
-    )
-  }
+  const mailbox = requireMailbox(context)
 
   const check = await checkInbox(
-    context.mailbox,
+    mailbox,
     settings,
     context.config.shopTimeZone,
   ).catch((error: unknown) => {
