@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config/environment.js'
-import type { Door } from './doors/door.js'
+import type { Door, DoorContext } from './doors/door.js'
 import { DOORS } from './doors/registry.js'
 import { storeDerivedEvent } from './follow-up/derived-events.js'
 import { loadRuleBook, type RuleBook } from './follow-up/rule-book.js'
@@ -29,7 +29,16 @@ import {
   finishLabelMove,
 } from './mail/confirmation-handoff.js'
 import type { MailContext } from './mail/mail-context.js'
+import { consoleExtension } from './console/console.js'
+import { findSession } from './console/console-access.js'
+import { ConsoleSessions } from './console/console-sessions.js'
+import { ConsoleUsers } from './console/console-users.js'
+import { CONSOLE_PAGES } from './console/pages/console-pages.js'
 import { ActivityLog } from './live-feed/activity-log.js'
+import { DoorJournal } from './observability/door-journal.js'
+import { backlogOf } from './observability/backlog.js'
+import { ServiceMetrics } from './observability/metrics.js'
+import { metricsRoute } from './observability/metrics-route.js'
 import { createNotifier, type Notifier } from './push/notifier.js'
 import { loadPriceList, type PriceList } from './pricing/price-list.js'
 import { openDatabase, type Database } from './storage/database.js'
@@ -42,6 +51,8 @@ export interface Service {
   jobs: JobQueue
   ruleBook: RuleBook
   notifier: Notifier
+  /** When each door was called and what it refused. */
+  doorJournal: DoorJournal
   /** Stops taking requests, finishes what is in hand and closes all. */
   close(): Promise<void>
 }
@@ -114,28 +125,57 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger.info({ pruned }, `pruned ${pruned} expired idempotency keys`)
   })
 
-  const app = buildApp(
-    {
-      config,
-      database,
-      activityLog,
-      logger,
-      version: readVersion(),
-      isTrustedNetwork: trustNetworks(config.trustedNetworks),
-      priceList,
-      fileStore,
-      mailbox,
-      jobs,
-      notifier,
-    },
-    options.doors ?? DOORS,
+  const doorJournal = new DoorJournal(database.orm, logger)
+  doorJournal.start()
+  const metrics = new ServiceMetrics(backlogOf(jobs, database.orm), logger)
+
+  const doorContext: DoorContext = {
+    config,
+    database,
+    activityLog,
     logger,
+    version: readVersion(),
+    isTrustedNetwork: trustNetworks(config.trustedNetworks),
+    priceList,
+    fileStore,
+    mailbox,
+    jobs,
+    notifier,
+  }
+  const doors = options.doors ?? DOORS
+  const sessions = new ConsoleSessions(
+    database.orm,
+    config.console.sessionHours,
   )
+  const operatorConsole = consoleExtension(
+    {
+      ...doorContext,
+      doors,
+      doorJournal,
+      sessions,
+      users: await ConsoleUsers.prepare(config.console.users),
+    },
+    CONSOLE_PAGES,
+  )
+  const app = await buildApp(doorContext, doors, logger, {
+    outcomeListeners: [doorJournal.record, metrics.record],
+    extensions: [
+      operatorConsole,
+      metricsRoute({
+        metrics,
+        basePath: config.basePath,
+        tokens: config.metricsTokens,
+        isSignedIn: async (request) =>
+          (await findSession(request, sessions)) !== undefined,
+      }),
+    ],
+  })
   await app.ready()
 
   const close = async () => {
     await app.close()
     await activityLog.drain()
+    await doorJournal.stop()
     logger.info('stopped taking requests; every accepted event is stored')
     await jobs.stop()
     logger.info('job workers stopped')
@@ -143,7 +183,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger.info('database closed')
   }
 
-  return { app, database, activityLog, jobs, ruleBook, notifier, close }
+  return {
+    app,
+    database,
+    activityLog,
+    jobs,
+    ruleBook,
+    notifier,
+    doorJournal,
+    close,
+  }
 }
 
 function openConfiguredDatabase(

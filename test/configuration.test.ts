@@ -29,6 +29,28 @@ describe('configuration', () => {
     assert.deepEqual(config.webhookSecrets, ['a', 'b', 'c', 'd'])
   })
 
+  it('reads METRICS_TOKEN as a list, empty when unset', () => {
+    assert.deepEqual(loadConfig({}).metricsTokens, [])
+    assert.deepEqual(
+      loadConfig({ METRICS_TOKEN: ' old-token , new-token,' }).metricsTokens,
+      ['old-token', 'new-token'],
+    )
+  })
+
+  it('reads console users separated by semicolons', () => {
+    const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g'
+    const config = loadConfig({
+      CONSOLE_USERS: `ana:${hash}; ben:${hash}`,
+      CONSOLE_PASSWORD: 'a shared password',
+    })
+
+    assert.deepEqual(
+      config.console.users.map((user) => user.name),
+      ['ana', 'ben', 'shop'],
+    )
+    assert.equal(config.console.users[0]?.passwordHash, hash)
+  })
+
   it('normalises BASE_PATH and PUBLIC_BASE_URL', () => {
     const config = loadConfig({
       BASE_PATH: '/pressos/',
@@ -66,6 +88,15 @@ describe('configuration', () => {
     [{ PUSH_NTFY_URL: 'not a url' }, /^PUSH_NTFY_URL must be an absolute/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ JOB_RETRY_LIMIT: '-1' }, /^JOB_RETRY_LIMIT must be a whole number/],
+    [{ CONSOLE_PASSWORD: 'short' }, /^CONSOLE_PASSWORD must be at least 10/],
+    [
+      { CONSOLE_USERS: 'ana:plain-text-password' },
+      /^CONSOLE_USERS: the password of "ana" must be an Argon2 hash/,
+    ],
+    [
+      { CONSOLE_USERS: 'no colon here' },
+      /^CONSOLE_USERS must list name:hash entries/,
+    ],
   ]
   for (const [env, message] of refusals) {
     it(`refuses ${JSON.stringify(env)} naming the variable`, () => {

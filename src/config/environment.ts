@@ -18,6 +18,10 @@ import {
   readFileStorageSettings,
   type FileStorageSettings,
 } from './file-storage-settings.js'
+import {
+  readConsoleSettings,
+  type ConsoleSettings,
+} from './console-settings.js'
 import { readGmailSettings, type GmailSettings } from './gmail-settings.js'
 import {
   readStaleInboxSettings,
@@ -76,8 +80,12 @@ export interface Config {
   shopTimeZone: string
   /** Accepted values of `X-PressOS-Key` on the mail doors; none: open. */
   invoiceWorkflowApiKeys: string[]
+  /** Bearer tokens that may read `/metrics`; none: console users only. */
+  metricsTokens: string[]
   gmail: GmailSettings
   files: FileStorageSettings
+  /** Who may sign in to the operator console. */
+  console: ConsoleSettings
 }
 
 const LOG_LEVELS = [
@@ -143,8 +151,10 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlHours: readInteger(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 8760),
     shopTimeZone: readTimeZone(env),
     invoiceWorkflowApiKeys: splitList(env.INVOICE_WORKFLOW_API_KEY),
+    metricsTokens: splitList(env.METRICS_TOKEN),
     gmail: readGmailSettings(env),
     files: readFileStorageSettings(env),
+    console: readConsoleSettings(env),
     priceListPath: path.resolve(
       readText(env, 'PRICE_LIST') ?? DEFAULT_PRICE_LIST_PATH,
     ),

@@ -39,6 +39,12 @@ export function startUpNotices(config: Config): StartUpNotice[] {
         'own are open to every address',
     ],
     [
+      config.console.users.length === 0,
+      'warn',
+      'the console is closed: set CONSOLE_PASSWORD, or CONSOLE_USERS with ' +
+        'hashes from `npm run console:hash-password`, to sign in',
+    ],
+    [
       config.twilioAuthTokens.length === 0,
       'info',
       'TWILIO_AUTH_TOKEN is unset: the Twilio doors answer 503 until it is',
@@ -47,6 +53,12 @@ export function startUpNotices(config: Config): StartUpNotice[] {
       config.gmail.credentials === undefined,
       'info',
       'Gmail is not configured: the mail doors answer 503 until it is',
+    ],
+    [
+      config.metricsTokens.length === 0,
+      'info',
+      'METRICS_TOKEN is unset: GET /metrics answers only operators signed ' +
+        'in to the console',
     ],
     [
       !config.databaseUrl,

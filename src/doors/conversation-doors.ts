@@ -21,6 +21,7 @@ export const conversationListDoor: Door = {
   purpose:
     'Lists text conversations with their unread count, opt-out and pending ' +
     'reply drafts. Query: limit (1-200, default 50), offset.',
+  refusals: [{ status: 400, when: 'limit or offset is out of range.' }],
   handler: (context) => async (request) => {
     const limit = queryInteger(request, 'limit', 50, { min: 1, max: 200 })
     const offset = queryInteger(request, 'offset', 0, {
@@ -47,6 +48,7 @@ export const conversationDoor: Door = {
   purpose:
     "One conversation with its messages and their media, the caller's " +
     'voicemails and the reply drafts, oldest first.',
+  refusals: [{ status: 404, when: 'There is no conversation with that id.' }],
   handler: (context) => async (request) => {
     const id = pathId(request, 'id')
     const thread = await readConversation(context.database.orm, id)

@@ -5,6 +5,7 @@
  */
 import type { RouteHandlerMethod } from 'fastify'
 import type { Logger } from 'pino'
+import type { z } from 'zod'
 import type { Config } from '../config/environment.js'
 import type { NetworkCheck } from '../guards/trusted-network.js'
 import type { FileStore } from '../files/file-store.js'
@@ -35,6 +36,11 @@ export interface DoorSecurity {
   summary: string
   /** For the engineer wiring a tool to it. */
   technical: string
+  /**
+   * For `hmac-signature`: the headers that may carry the signature, in the
+   * order the door reads them.
+   */
+  signatureHeaders?: readonly string[]
 }
 
 /** What doors may use to do their work. */
@@ -58,6 +64,36 @@ export interface DoorContext {
   notifier: Notifier
 }
 
+/** What a body schema may depend on: the shop's own settings. */
+export type BodySchemaContext = Pick<DoorContext, 'priceList'>
+
+/** The body a door takes, as the API description shows it. */
+export interface DoorBody {
+  /**
+   * The zod schema the door checks its body with; for a door whose check
+   * is written by hand, a schema declared beside that check. A function
+   * when the schema depends on the shop's settings, like the price list.
+   */
+  schema: z.ZodType | ((context: BodySchemaContext) => z.ZodType)
+}
+
+/** The answer a door gives when it did its work. */
+export interface DoorSuccess {
+  /** HTTP status, like 201. */
+  status: number
+  /** Media type of the answer; left out when the answer has no body. */
+  mediaType?: string
+  description: string
+}
+
+/** A refusal particular to one door, beyond those of its guards and body. */
+export interface DoorRefusal {
+  /** HTTP status, like 404. */
+  status: number
+  /** When the door answers with it. */
+  when: string
+}
+
 /** One incoming door. */
 export interface Door {
   /** Stable name, used in logs and metrics: `webhooks.events`. */
@@ -71,6 +107,14 @@ export interface Door {
   purpose: string
   /** Body media types a POST takes. */
   accepts?: string[]
+  /** The body it takes, in each of the `accepts` media types. */
+  requestBody?: DoorBody
+  /** Whether it runs each request once per `Idempotency-Key` header. */
+  idempotencyKey?: 'required' | 'optional'
+  /** Its answer when it did its work; 200 with JSON when left out. */
+  success?: DoorSuccess
+  /** Its own refusals, for the API description. */
+  refusals?: DoorRefusal[]
   /** Builds the route handler. */
   handler(context: DoorContext): RouteHandlerMethod
 }

@@ -16,7 +16,7 @@ import {
   ReusedKeyError,
   type IncomingEvent,
 } from '../live-feed/activity-log.js'
-import { readEventBody } from '../live-feed/event-input.js'
+import { EVENT_BODY_SCHEMA, readEventBody } from '../live-feed/event-input.js'
 import type { Door, DoorContext } from './door.js'
 
 const DOOR_ID = 'webhooks.events'
@@ -42,6 +42,15 @@ export const eventsDoor: Door = {
   purpose:
     'Receives events from your tools, saves them to the activity log, and ' +
     'runs follow-up rules.',
+  requestBody: { schema: EVENT_BODY_SCHEMA },
+  idempotencyKey: 'optional',
+  success: {
+    status: 202,
+    mediaType: 'application/json',
+    description:
+      'Stored in the activity log (or recognised as a repeat) with its ' +
+      'follow-up rule runs queued.',
+  },
   handler: (context) => (request, reply) =>
     receiveEvent(context, request, reply),
 }

@@ -37,6 +37,15 @@ export const fileLinkDoor: Door = {
   purpose:
     "Serves a PDF (or other file) pulled from the shop's mail to whoever " +
     'holds a link the service handed out, until the link expires.',
+  success: {
+    status: 200,
+    mediaType: '*/*',
+    description: 'The file, with its own content type (often a PDF).',
+  },
+  refusals: [
+    { status: 403, when: 'The link is invalid or has expired.' },
+    { status: 404, when: 'The file is gone, or files are kept in S3.' },
+  ],
   handler: (context) => async (request, reply) => {
     const local = requireLocalStore(context.fileStore)
     const key = (request.params as Record<string, string>)['*'] ?? ''

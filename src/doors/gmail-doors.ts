@@ -4,6 +4,7 @@
  * hand-off of confirmations to PrintPath.
  */
 import type { FastifyRequest } from 'fastify'
+import { z } from 'zod'
 import { requireApiKey } from '../guards/api-key.js'
 import { HttpProblem } from '../http/problem.js'
 import { publicUrl } from '../http/public-url.js'
@@ -32,6 +33,13 @@ const API_KEY: DoorSecurity = {
     'otherwise the client address must be in TRUSTED_NETWORKS.',
 }
 
+const GMAIL_REFUSALS = [
+  {
+    status: 503,
+    when: 'Gmail is not configured here; the detail names the settings.',
+  },
+]
+
 /** Pending confirmations listed at most, and by default. */
 export const PENDING_LIMITS = { default: 100, max: 500 }
 
@@ -51,6 +59,7 @@ export const workOrderIngestDoor: Door = {
       'the server, not in each request.',
   },
   purpose: 'Pulls Gmail threads that are labeled for creating work orders.',
+  refusals: GMAIL_REFUSALS,
   handler: (context) => (request) => ingest(context, request, workOrderPlan),
 }
 
@@ -64,6 +73,7 @@ export const printInvoiceIngestDoor: Door = {
   purpose:
     'Emails with the Print Invoice label: PDF to storage, database row, ' +
     'label update.',
+  refusals: GMAIL_REFUSALS,
   handler: (context) => (request) => ingest(context, request, printInvoicePlan),
 }
 
@@ -84,6 +94,7 @@ export const printConfirmationIngestDoor: Door = {
     'Proof-approval emails: subject "Proof approval needed" + work order ' +
     'name, ≥2 PDFs → S3 PrintPartnerConfirmations/, Postgres row; queue ' +
     'label kept until ack (Photo/parens variants accepted).',
+  refusals: GMAIL_REFUSALS,
   handler: (context) => (request) =>
     ingest(context, request, printConfirmationPlan),
 }
@@ -104,6 +115,9 @@ export const pendingConfirmationsDoor: Door = {
     'List pending print-confirmation rows (not yet acked). Query: days ' +
     `(1-${PENDING_DAYS.max}, default ${PENDING_DAYS.default}), limit ` +
     `(1-${PENDING_LIMITS.max}, default ${PENDING_LIMITS.default}).`,
+  refusals: [
+    { status: 400, when: 'days or limit is not a whole number in range.' },
+  ],
   handler: (context) => async (request) => {
     requireApiKey(
       request,
@@ -134,6 +148,18 @@ export const pendingConfirmationsDoor: Door = {
   },
 }
 
+/**
+ * What `readAck` accepts, as a schema for the API description; `readAck`
+ * (below) is the check. Change the two together.
+ */
+const ACK_FIELDS = z.object({
+  gmail_thread_id: z.string().regex(/\S/),
+  pressos_row_id: z
+    .union([z.int().min(1), z.string().regex(/^[1-9]\d{0,14}$/)])
+    .nullish(),
+  printpath_confirmation_id: z.union([z.string(), z.number()]).nullish(),
+})
+
 /** `POST /api/print-confirmation-pdf-uploads/ack`. */
 export const confirmationAckDoor: Door = {
   id: 'api.print-confirmation-pdf-uploads.ack',
@@ -150,6 +176,12 @@ export const confirmationAckDoor: Door = {
   purpose:
     'Idempotent ack by gmail_thread_id; optional pressos_row_id and ' +
     'printpath_confirmation_id in JSON body.',
+  requestBody: { schema: ACK_FIELDS },
+  refusals: [
+    ...GMAIL_REFUSALS,
+    { status: 404, when: 'No print confirmation came from that thread.' },
+    { status: 409, when: 'pressos_row_id is not the row of that thread.' },
+  ],
   handler: (context) => async (request) => {
     requireApiKey(
       request,

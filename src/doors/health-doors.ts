@@ -31,6 +31,9 @@ export const readinessDoor: Door = {
   purpose:
     'Answers 200 when the database is reachable and every migration is ' +
     'applied, 503 otherwise.',
+  refusals: [
+    { status: 503, when: 'The database is unreachable or not migrated.' },
+  ],
   handler: (context) => async () => {
     if (!(await context.database.isReady())) {
       throw new HttpProblem(

@@ -10,10 +10,12 @@ import {
 } from '../http/idempotent-requests.js'
 import { readJsonObject } from '../http/request-body.js'
 import { addInboxItem } from '../shop/inbox.js'
-import { inboxItemFor, readInsight } from '../shop/insights.js'
+import { INSIGHT, inboxItemFor, readInsight } from '../shop/insights.js'
 import type { Door, DoorContext } from './door.js'
 
 const DOOR_ID = 'api.inbox.insights'
+
+const SIGNATURE_HEADERS = ['X-PrintBrain-Signature', 'X-Signature']
 
 /** The insights door. */
 export const insightsDoor: Door = {
@@ -32,10 +34,18 @@ export const insightsDoor: Door = {
       'If PRINTBRAIN_WEBHOOK_SECRET is set: X-PrintBrain-Signature or ' +
       'X-Signature (sha256= and the hex HMAC-SHA256 of the raw body). ' +
       'Idempotency-Key required.',
+    signatureHeaders: SIGNATURE_HEADERS,
   },
   purpose:
     'Approved insights from other systems land in the inbox (and ' +
     'optionally link to a graph node).',
+  requestBody: { schema: INSIGHT },
+  idempotencyKey: 'required',
+  success: {
+    status: 201,
+    mediaType: 'application/json',
+    description: 'The inbox item the insight became.',
+  },
   handler: (context) => (request, reply) =>
     receiveInsight(context, request, reply),
 }
@@ -47,7 +57,7 @@ async function receiveInsight(
 ) {
   requireBodySignature(request, {
     secrets: context.config.insightSecrets,
-    headers: ['X-PrintBrain-Signature', 'X-Signature'],
+    headers: SIGNATURE_HEADERS,
     variable: 'PRINTBRAIN_WEBHOOK_SECRET',
   })
   requireIdempotencyKey(request)

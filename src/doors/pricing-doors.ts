@@ -21,6 +21,7 @@ import {
   saveQuoteSnapshot,
 } from '../pricing/quote-snapshots.js'
 import {
+  quoteRequestSchema,
   readQuoteRequest,
   type QuoteRequest,
 } from '../pricing/quote-request.js'
@@ -29,6 +30,12 @@ import type { Door, DoorContext } from './door.js'
 import { NETWORK_ONLY } from './door-security.js'
 
 const DOOR_ID = 'api.pricing.quote'
+
+const SIGNATURE_HEADERS = [
+  'X-PressOS-Signature',
+  'X-PrintBrain-Signature',
+  'X-Signature',
+]
 
 /** The quote door. */
 export const quoteDoor: Door = {
@@ -47,10 +54,21 @@ export const quoteDoor: Door = {
       'If PRESSOS_PRICING_HMAC_SECRET is set: X-PressOS-Signature / ' +
       'X-PrintBrain-Signature / X-Signature (sha256= and the hex ' +
       'HMAC-SHA256 of the raw body). Idempotency-Key required.',
+    signatureHeaders: SIGNATURE_HEADERS,
   },
   purpose:
     'Pricing quote requests (e.g. from MockupDesk); stores a snapshot for ' +
     'reference.',
+  requestBody: {
+    schema: ({ priceList }) => quoteRequestSchema(priceList),
+  },
+  idempotencyKey: 'required',
+  success: {
+    status: 201,
+    mediaType: 'application/json',
+    description: 'The priced quote and the id of its snapshot.',
+  },
+  refusals: [{ status: 422, when: 'The price list cannot price the request.' }],
   handler: (context) => (request, reply) =>
     receiveQuoteRequest(context, request, reply),
 }
@@ -65,6 +83,7 @@ export const quoteSnapshotDoor: Door = {
   purpose:
     'Returns a stored quote: the request, the priced result and the price ' +
     "list's version.",
+  refusals: [{ status: 404, when: 'There is no quote with that id.' }],
   handler: (context) => async (request) => {
     const id = pathId(request, 'id')
     const snapshot = await readQuoteSnapshot(context.database.orm, id)
@@ -89,7 +108,7 @@ async function receiveQuoteRequest(
 ) {
   requireBodySignature(request, {
     secrets: context.config.pricingSecrets,
-    headers: ['X-PressOS-Signature', 'X-PrintBrain-Signature', 'X-Signature'],
+    headers: SIGNATURE_HEADERS,
     variable: 'PRESSOS_PRICING_HMAC_SECRET',
   })
   requireIdempotencyKey(request)

@@ -6,6 +6,7 @@
  */
 import { ECDH } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
+import { z } from 'zod'
 import type { WebPushSettings } from '../config/push-settings.js'
 import { HttpProblem } from '../http/problem.js'
 import { readJsonObject } from '../http/request-body.js'
@@ -34,6 +35,37 @@ const AUTH_BYTES = 16
 
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/
 
+// What `readSubscription` and `readEndpointToRemove` (below) accept, as
+// schemas for the API description; they are the checks, for their wording.
+// Change a check and its schema together.
+const SUBSCRIPTION = z.object({
+  endpoint: z
+    .url({ protocol: /^https$/ })
+    .max(MAX_ENDPOINT_CHARS)
+    .describe('The https:// URL of the push service.'),
+  keys: z.object({
+    p256dh: z
+      .string()
+      .regex(BASE64URL)
+      .describe(`A P-256 public key of ${P256DH_BYTES} bytes, base64url.`),
+    auth: z
+      .string()
+      .regex(BASE64URL)
+      .describe(`An auth secret of ${AUTH_BYTES} bytes, base64url.`),
+  }),
+  label: z
+    .string()
+    .nullish()
+    .describe(`At most ${MAX_LABEL_CHARS} characters, like "Front desk iPad".`),
+})
+
+const REMOVAL = z.object({ endpoint: z.string().min(1) })
+
+const NO_WEB_PUSH = {
+  status: 503,
+  when: 'Web Push is not set up: the VAPID keys are missing.',
+}
+
 /** `GET /api/push/vapid-public-key`. */
 export const pushKeyDoor: Door = {
   id: 'api.push.vapid-key',
@@ -44,6 +76,7 @@ export const pushKeyDoor: Door = {
   purpose:
     "Gives the shop's public VAPID key, which a browser needs to subscribe " +
     'to push notifications.',
+  refusals: [NO_WEB_PUSH],
   handler: (context) => async () => ({
     publicKey: requireWebPush(context).publicKey,
   }),
@@ -60,6 +93,13 @@ export const pushSubscriptionDoor: Door = {
   purpose:
     "Keeps a browser's push subscription (PushSubscription.toJSON()), so " +
     'that it gets the push notifications of the follow-up rules.',
+  requestBody: { schema: SUBSCRIPTION },
+  success: {
+    status: 201,
+    mediaType: 'application/json',
+    description: 'The id the subscription is kept under.',
+  },
+  refusals: [NO_WEB_PUSH],
   handler: (context) => async (request, reply) => {
     requireWebPush(context)
 
@@ -85,6 +125,7 @@ export const pushUnsubscribeDoor: Door = {
   purpose:
     "Forgets a browser's push subscription, by its endpoint, so that it " +
     'gets no more push notifications.',
+  requestBody: { schema: REMOVAL },
   handler: (context) => async (request) => {
     const endpoint = readEndpointToRemove(readJsonObject(request))
     const removed = await removePushSubscription(context.database.orm, endpoint)
@@ -95,7 +136,7 @@ export const pushUnsubscribeDoor: Door = {
 }
 
 /** The VAPID settings, or a 503 saying how to set them. */
-function requireWebPush(context: DoorContext): WebPushSettings {
+export function requireWebPush(context: DoorContext): WebPushSettings {
   const settings = context.config.push.webPush
   if (settings) return settings
 
@@ -123,7 +164,7 @@ interface FieldError {
  * @throws HttpProblem 422 `invalid-push-subscription` with an `errors`
  *   list of `{ field, problem }`.
  */
-function readSubscription(
+export function readSubscription(
   body: Record<string, unknown>,
   request: FastifyRequest,
 ): NewPushSubscription {
@@ -260,7 +301,7 @@ function userAgentOf(request: FastifyRequest): string | null {
   return agent ? agent.slice(0, MAX_USER_AGENT_CHARS) : null
 }
 
-function readEndpointToRemove(body: Record<string, unknown>): string {
+export function readEndpointToRemove(body: Record<string, unknown>): string {
   const endpoint = body.endpoint
   if (typeof endpoint === 'string' && endpoint !== '') return endpoint
 

@@ -16,6 +16,7 @@ import { eventsDoor } from './events-door.js'
 import { healthDoor, readinessDoor } from './health-doors.js'
 import { inboxItemDoor, inboxListDoor } from './inbox-doors.js'
 import { insightsDoor } from './insights-door.js'
+import { openApiDoor } from './openapi-door.js'
 import { pingDoor } from './ping-door.js'
 import { staleCheckDoor } from './stale-check-door.js'
 import { quoteDoor, quoteSnapshotDoor } from './pricing-doors.js'
@@ -57,4 +58,5 @@ export const DOORS: readonly Door[] = [
   fileLinkDoor,
   healthDoor,
   readinessDoor,
+  openApiDoor(() => DOORS),
 ]

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify'
 import { HttpProblem } from '../http/problem.js'
 import { queryInteger } from '../http/query-params.js'
 import { readJsonObject } from '../http/request-body.js'
-import { readRoadmapImport } from '../roadmap/roadmap-import.js'
+import { readRoadmapImport, ROADMAP_IMPORT } from '../roadmap/roadmap-import.js'
 import {
   latestSnapshots,
   storeRoadmapImport,
@@ -41,6 +41,12 @@ export const roadmapIngestDoor: Door = {
   purpose:
     'Bulk-imports workspace roadmaps into snapshots (PressOS Progress / ' +
     'roadmap sync).',
+  requestBody: { schema: ROADMAP_IMPORT },
+  success: {
+    status: 201,
+    mediaType: 'application/json',
+    description: 'The snapshot kept of each workspace.',
+  },
   handler: (context) => async (request, reply) => {
     const body = readJsonObject(request)
     const { workspaces } = readRoadmapImport(body)
@@ -70,6 +76,10 @@ export const roadmapSnapshotsDoor: Door = {
     `removed or moved since the one before. Query: limit ` +
     `(${HISTORY_LIMITS.min}-${HISTORY_LIMITS.max}, default ` +
     `${HISTORY_LIMITS.default}).`,
+  refusals: [
+    { status: 400, when: 'workspace or limit is not usable.' },
+    { status: 404, when: 'No roadmap of that workspace was imported.' },
+  ],
   handler: (context) => async (request) => {
     const workspace = readWorkspaceQuery(request)
     if (workspace === undefined) {

@@ -27,6 +27,10 @@ export const staleCheckDoor: Door = {
   },
   purpose:
     'Counts stale inbox messages and may send a reminder push notification.',
+  refusals: [
+    { status: 502, when: 'Gmail failed, or the reminder was not delivered.' },
+    { status: 503, when: 'Gmail is not configured on this server.' },
+  ],
   handler: (context) => async () => runCheck(context),
 }
 

@@ -5,8 +5,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { verifyTwilioCallback } from '../guards/twilio-signature.js'
 import {
+  INCOMING_TEXT_FIELDS,
   readIncomingText,
   readStatusReport,
+  STATUS_REPORT_FIELDS,
 } from '../messaging/twilio-callbacks.js'
 import {
   receiveStatusReport,
@@ -34,6 +36,12 @@ export const smsInboundDoor: Door = {
   purpose:
     'Incoming SMS: saves the message, conversation, and reply draft ' +
     'queue; logs the event.',
+  requestBody: { schema: INCOMING_TEXT_FIELDS },
+  success: {
+    status: 200,
+    mediaType: 'text/xml',
+    description: 'An empty TwiML answer: nothing is texted back.',
+  },
   handler: (context) => (request, reply) =>
     receiveTextCallback(context, request, reply),
 }
@@ -50,6 +58,8 @@ export const smsStatusDoor: Door = {
   ),
   purpose:
     'Delivery receipts (sent, delivered, failed, etc.) for outbound SMS.',
+  requestBody: { schema: STATUS_REPORT_FIELDS },
+  success: { status: 200, description: 'Received; the answer is empty.' },
   handler: (context) => (request, reply) =>
     receiveStatusCallback(context, request, reply),
 }

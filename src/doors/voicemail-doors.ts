@@ -4,7 +4,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { verifyTwilioCallback } from '../guards/twilio-signature.js'
-import { readTranscription } from '../messaging/twilio-callbacks.js'
+import {
+  readTranscription,
+  TRANSCRIPTION_FIELDS,
+} from '../messaging/twilio-callbacks.js'
 import { receiveTranscription } from '../messaging/twilio-reception.js'
 import type { Door, DoorContext } from './door.js'
 import { twilioSecurity } from './door-security.js'
@@ -26,6 +29,8 @@ export const voicemailDoor: Door = {
       'that proof.',
   ),
   purpose: PURPOSE,
+  requestBody: { schema: TRANSCRIPTION_FIELDS },
+  success: { status: 200, description: 'Received; the answer is empty.' },
   handler: (context) => (request, reply) =>
     receiveTranscriptionCallback(context, request, reply),
 }

@@ -2,10 +2,18 @@
  * The HTTP server: one Fastify instance with a route for each door of the
  * registry, problem+json refusals, raw bodies and request ids.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { Logger } from 'pino'
 import type { Door, DoorContext } from '../doors/door.js'
 import { requireTrustedNetwork } from '../guards/trusted-network.js'
+import {
+  outcomeOf,
+  type OutcomeListener,
+} from '../observability/door-outcome.js'
 import { requestIdFor } from './logging.js'
 import { HttpProblem, installProblemHandlers, sendProblem } from './problem.js'
 import { installProxyTrust } from './public-url.js'
@@ -13,12 +21,21 @@ import { installBodyReaders } from './request-body.js'
 
 const OTHER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
+/** What else the server is built with, beside its doors. */
+export interface AppParts {
+  /** Hear of every finished door request. */
+  outcomeListeners?: OutcomeListener[]
+  /** Register routes that are not doors (the console). */
+  extensions?: ((app: FastifyInstance) => Promise<void>)[]
+}
+
 /** Builds the server for `doors`; it is not listening yet. */
-export function buildApp(
+export async function buildApp(
   context: DoorContext,
   doors: readonly Door[],
   logger: Logger,
-): FastifyInstance {
+  parts: AppParts = {},
+): Promise<FastifyInstance> {
   const { config } = context
   const app = Fastify({
     loggerInstance: logger,
@@ -43,16 +60,30 @@ export function buildApp(
     if (closing) reply.header('connection', 'close')
   })
 
-  for (const door of doors) registerDoor(app, context, door)
+  const listeners = parts.outcomeListeners ?? []
+  for (const door of doors) registerDoor(app, context, door, listeners)
+  for (const extend of parts.extensions ?? []) await extend(app)
 
   return app
 }
 
-function registerDoor(app: FastifyInstance, context: DoorContext, door: Door) {
+function registerDoor(
+  app: FastifyInstance,
+  context: DoorContext,
+  door: Door,
+  listeners: OutcomeListener[],
+) {
   const url = context.config.basePath + door.path
+  const onResponse = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (listeners.length === 0) return
+    const outcome = outcomeOf(door.id, request, reply)
+    for (const listener of listeners) listener(outcome)
+  }
+
   app.route({
     method: door.methods,
     url,
+    onResponse,
     // A door with no credentials of its own is for the trusted networks;
     // the check runs before the body is even read.
     ...(door.security.scheme === 'trusted-network'
@@ -73,6 +104,7 @@ function registerDoor(app: FastifyInstance, context: DoorContext, door: Door) {
   app.route({
     method: refused,
     url,
+    onResponse,
     handler: (request, reply) =>
       sendProblem(
         reply,

@@ -83,9 +83,20 @@ export function problemBody(
   }
 }
 
+// The refusal each answered request was given, for those who watch doors.
+const sentProblems = new WeakMap<FastifyRequest, HttpProblem>()
+
+/** The problem `request` was answered with, if it was refused. */
+export function sentProblemOf(
+  request: FastifyRequest,
+): HttpProblem | undefined {
+  return sentProblems.get(request)
+}
+
 /** Sends `problem` as `application/problem+json`. */
 export function sendProblem(reply: FastifyReply, problem: HttpProblem) {
   const body = problemBody(reply.request, problem)
+  sentProblems.set(reply.request, problem)
 
   return reply
     .code(problem.status)

@@ -34,6 +34,21 @@ export interface Job<Data> {
 /** A rule-run job. */
 export type RuleRunJob = Job<{ ruleRunId: number }>
 
+/** The job states counted for people watching the queues. */
+export const COUNTED_JOB_STATES = [
+  'created',
+  'retry',
+  'active',
+  'failed',
+] as const
+
+/** How many jobs of one queue are in one state. */
+export interface QueueDepth {
+  queue: string
+  state: (typeof COUNTED_JOB_STATES)[number]
+  jobs: number
+}
+
 /** The running job queue. */
 export class JobQueue implements RuleRunScheduler {
   private constructor(
@@ -168,6 +183,26 @@ export class JobQueue implements RuleRunScheduler {
   /** The state and stored error of one job, for people and tests. */
   async findJob(queue: string, jobId: string) {
     return this.boss.getJobById(queue, jobId, { includeArchive: true })
+  }
+
+  /**
+   * Jobs of every queue in each counted state, zeros included. Failed jobs
+   * count until pg-boss archives them, twelve hours after they failed.
+   */
+  async countJobs(): Promise<QueueDepth[]> {
+    const states = COUNTED_JOB_STATES.map((state) => `'${state}'`).join(',')
+    const { rows } = await this.boss.getDb().executeSql(
+      `select q.name as queue, s.state::text as state,
+         count(j.id)::int as jobs
+       from pgboss.queue q
+       cross join unnest(array[${states}]::pgboss.job_state[]) as s(state)
+       left join pgboss.job j on j.name = q.name and j.state = s.state
+       group by q.name, s.state
+       order by q.name, s.state`,
+      [],
+    )
+
+    return rows as QueueDepth[]
   }
 
   /** Stops taking jobs and waits for the ones in hand to finish. */

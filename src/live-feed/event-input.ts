@@ -2,6 +2,7 @@
  * Reads the JSON body of `POST /webhooks/events` into an event, or says
  * exactly which fields are wrong.
  */
+import { z } from 'zod'
 import { HttpProblem } from '../http/problem.js'
 
 /** The recognised fields of a live-feed event; other fields are kept too. */
@@ -20,8 +21,36 @@ export interface FieldError {
 }
 
 const MAX_TEXT = 255
+// No `i` flag, so that JSON Schema can carry the same pattern.
 const ISO_WITH_ZONE =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
+  /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/
+const NOT_BLANK = /\S/
+
+const identifier = z
+  .union([z.string().max(MAX_TEXT).regex(NOT_BLANK), z.int()])
+  .nullish()
+
+/**
+ * The fields `readEventBody` accepts, as a schema for the API description.
+ * `readEventBody` is the check, for its wording; change the two together.
+ * Other fields are kept with the event.
+ */
+export const EVENT_BODY_SCHEMA = z.object({
+  event_type: z
+    .string()
+    .max(MAX_TEXT)
+    .regex(NOT_BLANK)
+    .describe('Like "lead.new_inquiry"; GET /webhooks/ping lists them.'),
+  event_id: identifier.describe("The tool's own id; a repeat is stored once."),
+  source: z.string().max(MAX_TEXT).nullish(),
+  occurred_at: z
+    .string()
+    .regex(ISO_WITH_ZONE)
+    .nullish()
+    .describe('An ISO 8601 time with its zone, like 2026-12-03T14:05:00Z.'),
+  work_order_id: identifier,
+  data: z.looseObject({}).nullish(),
+})
 
 /**
  * Validates `body`.

@@ -8,6 +8,7 @@ import type { FileStore } from '../files/file-store.js'
 import { HttpProblem } from '../http/problem.js'
 import type { JobQueue } from '../jobs/job-queue.js'
 import { printConfirmations } from '../storage/schema.js'
+import { linkKeptFiles, type LinkTerms, type LinkedFile } from './kept-files.js'
 import { moveThreadLabel, type MailContext } from './mail-context.js'
 
 /** The queue that moves acknowledged threads to the complete label. */
@@ -23,23 +24,14 @@ export interface PendingConfirmation {
   subject: string
   sender: string
   received_at: string
-  files: {
-    file_name: string
-    content_type: string
-    size_bytes: number
-    url: string
-  }[]
+  files: LinkedFile[]
 }
 
 /** Which pending confirmations to list, and how to link their files. */
-export interface PendingQuery {
+export interface PendingQuery extends LinkTerms {
   /** Received within this many days. */
   days: number
   limit: number
-  /** How long each file link works, in seconds. */
-  linkExpirySeconds: number
-  /** The service's public base URL, for files it serves itself. */
-  localBaseUrl: string
 }
 
 /** Pending confirmations, newest first, with a link to every PDF. */
@@ -69,20 +61,9 @@ export async function listPendingConfirmations(
 async function describePending(
   row: ConfirmationRow,
   store: FileStore,
-  query: PendingQuery,
+  query: LinkTerms,
 ): Promise<PendingConfirmation> {
-  const files = await Promise.all(
-    row.files.map(async (file) => ({
-      file_name: file.fileName,
-      content_type: file.contentType,
-      size_bytes: file.sizeBytes,
-      url: await store.linkFor(
-        file.key,
-        query.linkExpirySeconds,
-        query.localBaseUrl,
-      ),
-    })),
-  )
+  const files = await linkKeptFiles(row.files, store, query)
 
   return {
     id: row.id,
@@ -93,6 +74,37 @@ async function describePending(
     received_at: row.receivedAt.toISOString(),
     files,
   }
+}
+
+/** An acknowledged confirmation, with where its Gmail label move stands. */
+export interface AckedConfirmation extends PendingConfirmation {
+  acked_at: string
+  printpath_confirmation_id: string | null
+  /** When the thread moved to the complete label; null while a job tries. */
+  label_moved_at: string | null
+}
+
+/** Acknowledged confirmations, latest ack first, with links to the PDFs. */
+export async function listAckedConfirmations(
+  orm: MailContext['orm'],
+  store: FileStore,
+  query: LinkTerms & { limit: number },
+): Promise<AckedConfirmation[]> {
+  const rows = await orm
+    .select()
+    .from(printConfirmations)
+    .where(eq(printConfirmations.status, 'acked'))
+    .orderBy(desc(printConfirmations.ackedAt), desc(printConfirmations.id))
+    .limit(query.limit)
+
+  return Promise.all(
+    rows.map(async (row) => ({
+      ...(await describePending(row, store, query)),
+      acked_at: row.ackedAt!.toISOString(),
+      printpath_confirmation_id: row.printpathConfirmationId,
+      label_moved_at: row.labelMovedAt?.toISOString() ?? null,
+    })),
+  )
 }
 
 /** PrintPath's acknowledgement of one confirmation. */

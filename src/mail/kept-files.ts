@@ -13,6 +13,42 @@ import type {
 } from '../gmail/mail-message.js'
 import type { KeptFile } from '../storage/schema.js'
 
+/** A kept file as listed for people and partners: with a link to it. */
+export interface LinkedFile {
+  file_name: string
+  content_type: string
+  size_bytes: number
+  url: string
+}
+
+/** How long a file link works, and the base URL of the service's own. */
+export interface LinkTerms {
+  /** How long each file link works, in seconds. */
+  linkExpirySeconds: number
+  /** The service's public base URL, for files it serves itself. */
+  localBaseUrl: string
+}
+
+/** `files` with a link to each, from `store`. */
+export function linkKeptFiles(
+  files: readonly KeptFile[],
+  store: FileStore,
+  terms: LinkTerms,
+): Promise<LinkedFile[]> {
+  return Promise.all(
+    files.map(async (file) => ({
+      file_name: file.fileName,
+      content_type: file.contentType,
+      size_bytes: file.sizeBytes,
+      url: await store.linkFor(
+        file.key,
+        terms.linkExpirySeconds,
+        terms.localBaseUrl,
+      ),
+    })),
+  )
+}
+
 /** Stores the attachments of `thread` that `wanted` picks, under `prefix`. */
 export async function keepAttachments(
   mailbox: Mailbox,

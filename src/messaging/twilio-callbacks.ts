@@ -2,6 +2,7 @@
  * Reads the parameters of Twilio's callbacks into the shop's records, or
  * says which required parameters are missing.
  */
+import { z } from 'zod'
 import { HttpProblem } from '../http/problem.js'
 import type { TwilioParams } from '../guards/twilio-signature.js'
 import type { StatusReport, IncomingText } from './text-messages.js'
@@ -9,6 +10,56 @@ import type { Transcription } from './voicemail-transcriptions.js'
 
 /** Most media items Twilio attaches to one message. */
 const MAX_MEDIA = 10
+
+// The schemas below describe, for the API description, the parameters the
+// readers of this module check by hand; change a reader and its schema
+// together. Twilio posts every parameter as text, and more than these.
+const filled = z.string().regex(/\S/)
+const optional = z.string().optional()
+
+/** What `readIncomingText` reads, as a schema. */
+export const INCOMING_TEXT_FIELDS = z
+  .object({
+    MessageSid: filled,
+    From: filled,
+    To: filled,
+    Body: optional,
+    NumMedia: z
+      .string()
+      .regex(/^\d+$/)
+      .optional()
+      .describe(`0 to ${MAX_MEDIA}; MediaUrl0, MediaUrl1 and so on follow.`),
+  })
+  .catchall(z.string())
+
+/** What `readStatusReport` reads, as a schema: the older Sms names do too. */
+export const STATUS_REPORT_FIELDS = z
+  .union([z.object({ MessageSid: filled }), z.object({ SmsSid: filled })])
+  .and(
+    z.union([
+      z.object({ MessageStatus: filled }),
+      z.object({ SmsStatus: filled }),
+    ]),
+  )
+  .and(
+    z
+      .object({ ErrorCode: optional, From: optional, To: optional })
+      .catchall(z.string()),
+  )
+
+/** What `readTranscription` reads, as a schema. */
+export const TRANSCRIPTION_FIELDS = z
+  .object({
+    TranscriptionSid: filled,
+    TranscriptionStatus: filled.describe('Like completed or failed.'),
+    TranscriptionText: optional,
+    RecordingSid: optional,
+    RecordingUrl: optional,
+    CallSid: optional,
+    From: optional,
+    To: optional,
+  })
+  .catchall(z.string())
 
 /** An incoming text from the parameters of Twilio's SMS webhook. */
 export function readIncomingText(params: TwilioParams): IncomingText {

@@ -2,6 +2,7 @@
  * Voicemails left on the shop's numbers, as Twilio reports them once it
  * has transcribed (or failed to transcribe) the recording.
  */
+import { desc } from 'drizzle-orm'
 import type { Orm } from '../storage/database.js'
 import { voicemails } from '../storage/schema.js'
 
@@ -45,4 +46,20 @@ export async function storeVoicemail(
     .returning({ id: voicemails.id })
 
   return row?.id
+}
+
+/**
+ * Voicemails newest first, those of callers with no conversation (numbers
+ * that never texted) included: their `conversationId` is null.
+ */
+export async function listVoicemails(
+  orm: Orm,
+  page: { limit: number; offset: number },
+) {
+  return orm
+    .select()
+    .from(voicemails)
+    .orderBy(desc(voicemails.createdAt), desc(voicemails.id))
+    .limit(page.limit)
+    .offset(page.offset)
 }

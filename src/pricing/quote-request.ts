@@ -160,6 +160,7 @@ function locationsOf(priceList: PriceList) {
         `unknown location ${show(issue.input)}; ` +
         `the price list prints on ${allowed.join(', ')}`,
     })
+    .describe(`One of ${allowed.join(', ')}; case and spaces do not matter.`)
   const location = z.object(
     {
       name,
@@ -177,7 +178,11 @@ function locationsOf(priceList: PriceList) {
     .superRefine(checkOneOfEach, { when: () => true })
 }
 
-function quoteRequestSchema(priceList: PriceList) {
+/**
+ * The schema a quote request is checked with against `priceList`, and
+ * documented by.
+ */
+export function quoteRequestSchema(priceList: PriceList) {
   const item = z.object(
     {
       style: filledText('"Gildan 5000"'),

@@ -2,7 +2,7 @@
  * Snapshots of priced quotes: the request, the result and the version of the
  * price list that priced it, kept for reference.
  */
-import { eq } from 'drizzle-orm'
+import { desc, eq } from 'drizzle-orm'
 import type { Orm } from '../storage/database.js'
 import { pricingQuotes } from '../storage/schema.js'
 
@@ -39,4 +39,17 @@ export async function readQuoteSnapshot(orm: Orm, id: number) {
     .where(eq(pricingQuotes.id, id))
 
   return row
+}
+
+/** Stored quotes, newest first. */
+export async function listQuoteSnapshots(
+  orm: Orm,
+  page: { limit: number; offset: number },
+) {
+  return orm
+    .select()
+    .from(pricingQuotes)
+    .orderBy(desc(pricingQuotes.createdAt), desc(pricingQuotes.id))
+    .limit(page.limit)
+    .offset(page.offset)
 }

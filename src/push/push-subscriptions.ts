@@ -77,3 +77,16 @@ export async function markDelivered(orm: Orm, id: number): Promise<void> {
     .set({ lastSuccessAt: new Date() })
     .where(eq(pushSubscriptions.id, id))
 }
+
+/** Deletes subscription `id`; true when there was one. */
+export async function removePushSubscriptionById(
+  orm: Orm,
+  id: number,
+): Promise<boolean> {
+  const removed = await orm
+    .delete(pushSubscriptions)
+    .where(eq(pushSubscriptions.id, id))
+    .returning({ id: pushSubscriptions.id })
+
+  return removed.length > 0
+}

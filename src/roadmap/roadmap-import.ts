@@ -42,7 +42,8 @@ const WORKSPACE = z.object({
   items: z.array(ITEM).max(MAX_ITEMS),
 })
 
-const ROADMAP_IMPORT = z.object({
+/** The schema a roadmap import is checked with, and documented by. */
+export const ROADMAP_IMPORT = z.object({
   workspaces: z.array(WORKSPACE).min(1).max(MAX_WORKSPACES),
 })
 

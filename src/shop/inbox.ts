@@ -2,7 +2,7 @@
  * The shop's inbox: items a person should look at, with a status that moves
  * from new to seen, done or dismissed.
  */
-import { desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm'
 import type { Orm } from '../storage/database.js'
 import { inboxItems } from '../storage/schema.js'
 
@@ -63,18 +63,57 @@ export async function addInboxItem(
   return row!
 }
 
-/** Inbox items, newest first, optionally of one status only. */
+/** Which inbox items to list; an absent field does not filter. */
+export interface InboxFilter {
+  /** One status, or any of several. */
+  status?: InboxStatus | readonly InboxStatus[]
+  kind?: string
+  source?: string
+  limit: number
+  offset: number
+}
+
+/** Inbox items, newest first, of the statuses, kind and source asked. */
 export async function listInboxItems(
   orm: Orm,
-  filter: { status?: InboxStatus; limit: number; offset: number },
+  filter: InboxFilter,
 ): Promise<InboxItem[]> {
+  const statuses = filter.status === undefined ? [] : [filter.status].flat()
+
   return orm
     .select()
     .from(inboxItems)
-    .where(filter.status ? eq(inboxItems.status, filter.status) : undefined)
+    .where(
+      and(
+        statuses.length > 0 ? inArray(inboxItems.status, statuses) : undefined,
+        filter.kind ? eq(inboxItems.kind, filter.kind) : undefined,
+        filter.source ? eq(inboxItems.source, filter.source) : undefined,
+      ),
+    )
     .orderBy(desc(inboxItems.createdAt), desc(inboxItems.id))
     .limit(filter.limit)
     .offset(filter.offset)
+}
+
+/** Every kind and every source the inbox's items name, sorted. */
+export async function inboxKindsAndSources(
+  orm: Orm,
+): Promise<{ kinds: string[]; sources: string[] }> {
+  const kinds = await orm
+    .selectDistinct({ value: inboxItems.kind })
+    .from(inboxItems)
+    .where(isNotNull(inboxItems.kind))
+    .orderBy(inboxItems.kind)
+  const sources = await orm
+    .selectDistinct({ value: inboxItems.source })
+    .from(inboxItems)
+    .where(isNotNull(inboxItems.source))
+    .orderBy(inboxItems.source)
+
+  return {
+    kinds: kinds.map((row) => row.value!),
+    sources: sources.map((row) => row.value!),
+  }
 }
 
 /** Moves an inbox item to `status`; undefined when there is no such item. */

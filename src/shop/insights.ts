@@ -9,7 +9,8 @@ import type { NewInboxItem } from './inbox.js'
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 
-const INSIGHT = z.object({
+/** The schema an insight is checked with, and documented by. */
+export const INSIGHT = z.object({
   title: text(300),
   body: z.string().max(20_000).optional(),
   source: text(100),

@@ -38,8 +38,19 @@ export interface Database {
   migrate(): Promise<void>
   /** True when the database answers and every migration is applied. */
   isReady(): Promise<boolean>
+  /**
+   * Hears every `NOTIFY` on `channel`, from any process on the database;
+   * the returned function stops listening.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+  ): Promise<Unlisten>
   close(): Promise<void>
 }
+
+/** Stops a `listen`. */
+export type Unlisten = () => Promise<void>
 
 /** Where a database lives. */
 export interface DatabaseLocation {
@@ -101,7 +112,49 @@ function openPostgres(
     executor: { executeSql: (text, values) => pool.query(text, values) },
     migrate,
     isReady: () => hasAllMigrations(orm),
+    listen: (channel, onPayload) =>
+      listenOnServer(url, channel, onPayload, onConnectionLost),
     close: () => pool.end(),
+  }
+}
+
+// A listener holds a connection of its own, outside the pool, and opens a
+// new one whenever the server drops it.
+async function listenOnServer(
+  url: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+  onConnectionLost: (error: Error) => void,
+): Promise<Unlisten> {
+  let client: pg.Client | undefined
+  let stopped = false
+  let retry: NodeJS.Timeout | undefined
+
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url })
+    next.on('notification', (message) => onPayload(message.payload ?? ''))
+    next.on('error', (error) => {
+      onConnectionLost(error)
+      next.end().catch(() => {})
+      if (!stopped) retry = setTimeout(reconnect, 1_000)
+    })
+    await next.connect()
+    await next.query(`listen ${pg.escapeIdentifier(channel)}`)
+    client = next
+  }
+  const reconnect = () => {
+    connect().catch((error: Error) => {
+      onConnectionLost(error)
+      if (!stopped) retry = setTimeout(reconnect, 1_000)
+    })
+  }
+
+  await connect()
+
+  return async () => {
+    stopped = true
+    clearTimeout(retry)
+    await client?.end().catch(() => {})
   }
 }
 
@@ -131,6 +184,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
         migrationsFolder: MIGRATIONS_FOLDER,
       }),
     isReady: () => hasAllMigrations(orm),
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
     close: () => client.close(),
   }
 }

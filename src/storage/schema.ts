@@ -613,3 +613,65 @@ export const staleReminders = pgTable(
   },
   (table) => [index('stale_reminders_sent_idx').on(table.sentAt)],
 )
+
+/**
+ * The latest refusals of each door, with why, from where and the headers
+ * minus secrets. Kept to a bounded number per door.
+ */
+export const doorRefusals = pgTable(
+  'door_refusals',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedByDefaultAsIdentity(),
+    doorId: text('door_id').notNull(),
+    status: integer('status').notNull(),
+    /** The problem type's short name: `bad-signature`, `network-refused`. */
+    reason: text('reason').notNull(),
+    detail: text('detail').notNull(),
+    method: text('method').notNull(),
+    url: text('url').notNull(),
+    clientAddress: text('client_address').notNull(),
+    headers: jsonb('headers').notNull(),
+    requestId: text('request_id').notNull(),
+    refusedAt: timestamp('refused_at', { withTimezone: true })
+      .notNull()
+      .defaultNow(),
+  },
+  (table) => [
+    index('door_refusals_door_idx').on(table.doorId, table.refusedAt),
+    index('door_refusals_refused_idx').on(table.refusedAt),
+  ],
+)
+
+/** Requests and refusals per door, hour and reason; kept for a few days. */
+export const doorTraffic = pgTable(
+  'door_traffic',
+  {
+    doorId: text('door_id').notNull(),
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    /** `ok` for answered requests, else the refusal's reason. */
+    outcome: text('outcome').notNull(),
+    requests: integer('requests').notNull(),
+    lastAt: timestamp('last_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.doorId, table.hour, table.outcome] }),
+    index('door_traffic_hour_idx').on(table.hour),
+  ],
+)
+
+/** Signed-in console sessions; the cookie holds the token, never stored. */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    /** SHA-256 of the session token, hex. */
+    tokenHash: text('token_hash').primaryKey(),
+    userName: text('user_name').notNull(),
+    /** Secret behind the session's CSRF tokens. */
+    csrfSecret: text('csrf_secret').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('console_sessions_expires_idx').on(table.expiresAt)],
+)

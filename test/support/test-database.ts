@@ -73,10 +73,26 @@ export async function resetTables(database: Database): Promise<void> {
      where schemaname = 'public'`,
   )
   const names = tables.map((table) => table.name).join(', ')
-  await database.orm.execute(
-    sql.raw(`truncate ${names} restart identity cascade`),
+  await retryDeadlock(() =>
+    database.orm.execute(sql.raw(`truncate ${names} restart identity cascade`)),
   )
   await database.orm.execute(sql.raw('delete from pgboss.job'))
+}
+
+// The service writes its door journal in the background; a truncate that
+// meets one of those writes may be chosen as a deadlock victim.
+async function retryDeadlock(work: () => Promise<unknown>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await work()
+
+      return
+    } catch (error) {
+      const code = error as { code?: string; cause?: { code?: string } }
+      const deadlock = code.code === '40P01' || code.cause?.code === '40P01'
+      if (!deadlock || attempt === 5) throw error
+    }
+  }
 }
 
 /** Runs `text` and returns its rows. */
