@@ -97,6 +97,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     database.orm,
     { ruleBook, scheduler: jobs },
     logger,
+    config.eventQueueLimit,
   )
   const notifier = createNotifier({
     url: config.push.ntfyUrl,

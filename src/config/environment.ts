@@ -47,6 +47,11 @@ export interface Config {
   dataDir: string
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number
+  /**
+   * Most events that may wait for the next activity-log write; beyond it the
+   * events door answers 503 with `Retry-After` instead of queueing more.
+   */
+  eventQueueLimit: number
   /** Accepted values of the `X-Webhook-Secret` header. */
   webhookSecrets: string[]
   /** Path of the follow-up rules file. */
@@ -125,6 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: readDatabaseUrl(env),
     dataDir: path.resolve(readText(env, 'DATA_DIR') ?? './data'),
     maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1_048_576, 1, 2 ** 31),
+    eventQueueLimit: readInteger(env, 'EVENT_QUEUE_LIMIT', 2_000, 1, 1e6),
     webhookSecrets: readWebhookSecrets(env),
     followUpRulesPath: path.resolve(
       readText(env, 'FOLLOW_UP_RULES') ?? DEFAULT_RULES_PATH,

@@ -13,6 +13,7 @@ import { readIdempotencyKey } from '../http/idempotency-key.js'
 import { HttpProblem } from '../http/problem.js'
 import { readJsonObject } from '../http/request-body.js'
 import {
+  ActivityLogFullError,
   ReusedKeyError,
   type IncomingEvent,
 } from '../live-feed/activity-log.js'
@@ -124,6 +125,7 @@ async function record(context: DoorContext, incoming: IncomingEvent) {
   try {
     return await context.activityLog.record(incoming)
   } catch (error) {
+    if (error instanceof ActivityLogFullError) throw overloaded(error)
     if (!(error instanceof ReusedKeyError)) throw error
 
     throw new HttpProblem(
@@ -136,6 +138,19 @@ async function record(context: DoorContext, incoming: IncomingEvent) {
       { existing_event_id: error.existingId },
     )
   }
+}
+
+function overloaded(error: ActivityLogFullError): HttpProblem {
+  return new HttpProblem(
+    503,
+    'events-queue-full',
+    'Too many events at once',
+    `${error.limit} events are already waiting to be stored ` +
+      '(EVENT_QUEUE_LIMIT), so this one was not taken. Nothing was stored; ' +
+      'send it again after the Retry-After delay.',
+    {},
+    { 'retry-after': '1' },
+  )
 }
 
 function unrecognisedWarning(fields: { eventType: string }): string {

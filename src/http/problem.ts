@@ -10,6 +10,10 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify'
+import {
+  isDatabaseOutage,
+  OUTAGE_RETRY_AFTER_SECONDS,
+} from '../storage/database-outage.js'
 
 /** Base of the `type` URIs; each kind of problem has its own fragment. */
 export const PROBLEM_TYPE_BASE = 'https://pressos.dev/problems/'
@@ -118,6 +122,16 @@ export function installProblemHandlers(app: FastifyInstance) {
       return sendProblem(reply, problem)
     }
 
+    if (isDatabaseOutage(error)) {
+      // An outage fails every request alike: one line each, no stack.
+      request.log.warn(
+        { reason: error.message },
+        'database unreachable; answered 503 and stored nothing',
+      )
+
+      return sendProblem(reply, databaseOutageProblem())
+    }
+
     request.log.error({ err: error }, 'request failed on our side')
 
     return sendProblem(
@@ -144,6 +158,20 @@ export function installProblemHandlers(app: FastifyInstance) {
           'GET /webhooks/ping lists the address of the events door.',
       ),
     ),
+  )
+}
+
+/** The answer to a request that failed because the database is out of reach. */
+function databaseOutageProblem(): HttpProblem {
+  return new HttpProblem(
+    503,
+    'database-unavailable',
+    'Database unavailable',
+    'The database could not be reached, so nothing was stored. Send the ' +
+      `same request again after ${OUTAGE_RETRY_AFTER_SECONDS} seconds; ` +
+      'GET /readyz says when the service is ready again.',
+    {},
+    { 'retry-after': String(OUTAGE_RETRY_AFTER_SECONDS) },
   )
 }
 

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { inArray, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { EventFacts, RuleBook } from '../follow-up/rule-book.js'
+import { isDatabaseOutage } from '../storage/database-outage.js'
 import { rowsOf, type Orm } from '../storage/database.js'
 import { activityEvents, ruleRuns } from '../storage/schema.js'
 import { canonicalEventType } from './event-catalogue.js'
@@ -53,6 +54,15 @@ export class ReusedKeyError extends Error {
 
   constructor(readonly existingId: number) {
     super(`the key was first used for event ${existingId} with another body`)
+  }
+}
+
+/** More events are waiting to be written than the log takes in. */
+export class ActivityLogFullError extends Error {
+  override name = 'ActivityLogFullError'
+
+  constructor(readonly limit: number) {
+    super(`${limit} events are already waiting to be written`)
   }
 }
 
@@ -248,6 +258,9 @@ interface Waiting {
 /** Most events written in one transaction. */
 const MAX_BATCH = 256
 
+/** Most events waiting for a write unless the log is told otherwise. */
+export const DEFAULT_QUEUE_LIMIT = 2_000
+
 /**
  * The write path of the doors: `record` resolves once the event and its
  * follow-up jobs are committed, sharing the transaction with whatever other
@@ -261,14 +274,21 @@ export class ActivityLog {
     private readonly orm: Orm,
     private readonly context: StoreContext,
     private readonly logger: Logger,
+    /** Most events that may wait; more are refused at once, not queued. */
+    private readonly queueLimit = DEFAULT_QUEUE_LIMIT,
   ) {}
 
   /**
    * Stores `event` durably.
    *
    * @throws ReusedKeyError when its dedupe key was used for another body.
+   * @throws ActivityLogFullError when `queueLimit` events are waiting.
    */
   record(event: IncomingEvent): Promise<StoredEvent> {
+    if (this.waiting.length >= this.queueLimit) {
+      return Promise.reject(new ActivityLogFullError(this.queueLimit))
+    }
+
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject })
       this.flushing ??= this.flush()
@@ -318,7 +338,12 @@ export class ActivityLog {
       )
       settle(batch, outcomes)
     } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error as Error)
+      // Without a database, writing them one by one would only fail slower.
+      if (batch.length === 1 || isDatabaseOutage(error)) {
+        for (const item of batch) item.reject(error as Error)
+
+        return
+      }
 
       // One bad event must not sink the others: write each on its own.
       this.logger.warn(

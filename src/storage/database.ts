@@ -18,6 +18,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
+import { isDatabaseOutage } from './database-outage.js'
 import * as schema from './schema.js'
 
 /** A Drizzle handle on the database or on an open transaction. */
@@ -70,6 +71,9 @@ const MIGRATIONS_FOLDER = path.resolve(
   '../../drizzle',
 )
 
+/** How long opening a connection to the server may take, in milliseconds. */
+const CONNECT_TIMEOUT_MS = 5_000
+
 // An arbitrary constant shared by every process migrating the same server.
 const MIGRATION_LOCK_ID = 5_318_008_017
 
@@ -88,10 +92,21 @@ function openPostgres(
   url: string,
   onConnectionLost: (error: Error) => void = () => {},
 ): Database {
-  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // A server that cannot be reached fails a request within seconds, so
+  // that it is answered 503 rather than left hanging.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  })
   // Without a listener, a dropped idle connection would end the process.
   pool.on('error', onConnectionLost)
+  // The pool hears only idle connections; one dropped while checked out
+  // (inside a transaction, between statements) needs a listener of its own.
+  // Its queries fail on their own and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const orm = drizzlePg(pool, { schema }) as unknown as Orm
+  orm.transaction = transactionsOnOwnClients(pool)
 
   const migrate = async () => {
     const client = await pool.connect()
@@ -118,6 +133,38 @@ function openPostgres(
   }
 }
 
+/**
+ * Drizzle's pooled `transaction` sends BEGIN before the block that gives its
+ * connection back, so a BEGIN that fails on a dropped connection keeps that
+ * connection out of the pool for good, and a few such failures in an outage
+ * leave the pool empty. Here each transaction checks out its own connection
+ * and always returns it; a connection that failed is discarded.
+ * TODO: drop this when drizzle-orm's node-postgres session releases the
+ * client on a failed BEGIN (drizzle-team/drizzle-orm#6241).
+ */
+function transactionsOnOwnClients(pool: pg.Pool): Orm['transaction'] {
+  const ormOf = new WeakMap<pg.PoolClient, Orm>()
+
+  return async (work, config) => {
+    const client = await pool.connect()
+    let failure: Error | undefined
+    try {
+      let orm = ormOf.get(client)
+      if (!orm) {
+        orm = drizzlePg(client, { schema }) as unknown as Orm
+        ormOf.set(client, orm)
+      }
+
+      return await orm.transaction(work, config)
+    } catch (error) {
+      failure = error as Error
+      throw error
+    } finally {
+      client.release(failure && isDatabaseOutage(failure) ? failure : undefined)
+    }
+  }
+}
+
 // A listener holds a connection of its own, outside the pool, and opens a
 // new one whenever the server drops it.
 async function listenOnServer(
@@ -131,7 +178,10 @@ async function listenOnServer(
   let retry: NodeJS.Timeout | undefined
 
   const connect = async () => {
-    const next = new pg.Client({ connectionString: url })
+    const next = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    })
     next.on('notification', (message) => onPayload(message.payload ?? ''))
     next.on('error', (error) => {
       onConnectionLost(error)
