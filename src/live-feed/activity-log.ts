@@ -308,6 +308,11 @@ export class ActivityLog {
     return outcome!
   }
 
+  /** Events waiting for a write that has not begun yet. */
+  get waitingCount(): number {
+    return this.waiting.length
+  }
+
   /** Resolves when every event handed to `record` so far is written. */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing
