@@ -1,0 +1,203 @@
+/**
+ * The servers the benchmark measures: two baselines and the service on
+ * each engine. Each start gets a store of its own (a fresh database or
+ * folder), deleted when the target is closed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { openDatabase, type DatabaseLocation } from '../src/storage/database.js'
+import {
+  createServerDatabase,
+  dropServerDatabase,
+} from '../test/support/test-database.js'
+import type { LoadReport } from './load.js'
+import { BENCH_SECRETS, type ScenarioName } from './scenarios.js'
+import {
+  countStoredRows,
+  EXPRESS_ROW_STORE,
+  SERVICE_ROW_STORES,
+  type RowStore,
+  type StoredRows,
+} from './stored-rows.js'
+import { startTarget, type RunningTarget } from './target-process.js'
+
+export type TargetName =
+  'bare-fastify' | 'express' | 'service-postgres' | 'service-pglite'
+
+/** A target started for one scenario. */
+export interface StartedTarget {
+  process: RunningTarget
+  /** Where the target's log went, for the report. */
+  logPath: string
+  /**
+   * Counts the rows stored for the run tagged `tag`, or null for a target
+   * that stores nothing. May stop the target first (PGlite has one owner).
+   */
+  countRows(report: LoadReport, tag: string): Promise<StoredRows | null>
+  /** Stops the target and deletes its store. */
+  close(): Promise<void>
+}
+
+/** How to start one target for one scenario. */
+export interface BenchTarget {
+  name: TargetName
+  title: string
+  start(scenario: ScenarioName, workDir: string): Promise<StartedTarget>
+}
+
+// Settings of the caller's shell that would change what is measured; the
+// service runs on its defaults for everything but its store and secrets.
+const UNSET_FOR_SERVICE = [
+  'LOG_LEVEL',
+  'HOST',
+  'BASE_PATH',
+  'PUBLIC_BASE_URL',
+  'TWILIO_WEBHOOK_PUBLIC_BASE_URL',
+  'TRUSTED_NETWORKS',
+  'TRUSTED_PROXIES',
+  'EVENT_QUEUE_LIMIT',
+  'MAX_BODY_BYTES',
+  'PUSH_NTFY_URL',
+  'PRICE_LIST',
+  'FOLLOW_UP_RULES',
+]
+
+const SERVICE_SECRETS = {
+  WEBHOOK_SECRET: BENCH_SECRETS.webhook,
+  TWILIO_AUTH_TOKEN: BENCH_SECRETS.twilioToken,
+  PRESSOS_PRICING_HMAC_SECRET: BENCH_SECRETS.pricing,
+}
+
+/** Fastify answering 202 with no work. */
+export const bareFastify: BenchTarget = {
+  name: 'bare-fastify',
+  title: 'bare Fastify (no work)',
+  async start(scenario, workDir) {
+    const logPath = path.join(workDir, `bare-fastify-${scenario}.log`)
+    const process = await startTarget({
+      args: ['--import', 'tsx', 'bench/baselines/bare-fastify.ts'],
+      env: {},
+      logPath,
+    })
+
+    return {
+      process,
+      logPath,
+      countRows: async () => null,
+      close: () => process.stop(),
+    }
+  },
+}
+
+/** Express with one INSERT per request, on a database of its own. */
+export const expressInsert: BenchTarget = {
+  name: 'express',
+  title: 'Express + pg, 1 INSERT/request',
+  async start(scenario, workDir) {
+    const databaseUrl = await createServerDatabase()
+    const logPath = path.join(workDir, `express-${scenario}.log`)
+    const launch = {
+      args: ['--import', 'tsx', 'bench/baselines/express-insert.ts'],
+      env: { DATABASE_URL: databaseUrl, WEBHOOK_SECRET: BENCH_SECRETS.webhook },
+      logPath,
+    }
+
+    return startWithStore(launch, { databaseUrl }, EXPRESS_ROW_STORE, () =>
+      dropServerDatabase(databaseUrl),
+    )
+  },
+}
+
+/** The service on a fresh database of the PostgreSQL server. */
+export const serviceOnPostgres: BenchTarget = {
+  name: 'service-postgres',
+  title: 'PressOS Inbound, PostgreSQL',
+  async start(scenario, workDir) {
+    const databaseUrl = await createServerDatabase()
+    const dataDir = path.join(workDir, `data-postgres-${scenario}`)
+    const launch = serviceLaunch(workDir, `service-postgres-${scenario}`, {
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+    })
+    const store = SERVICE_ROW_STORES[scenario]
+
+    return startWithStore(launch, { databaseUrl }, store, async () => {
+      await dropServerDatabase(databaseUrl)
+      await rm(dataDir, { recursive: true, force: true })
+    })
+  },
+}
+
+/** The service on its embedded default, PGlite in a temporary folder. */
+export const serviceOnPglite: BenchTarget = {
+  name: 'service-pglite',
+  title: 'PressOS Inbound, PGlite',
+  async start(scenario, workDir) {
+    const dataDir = await mkdtemp(path.join(workDir, `data-pglite-`))
+    const launch = serviceLaunch(workDir, `service-pglite-${scenario}`, {
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+    })
+    const location = { pgliteDir: path.join(dataDir, 'pglite') }
+    const store = SERVICE_ROW_STORES[scenario]
+
+    return startWithStore(launch, location, store, () =>
+      rm(dataDir, { recursive: true, force: true }),
+    )
+  },
+}
+
+export const BENCH_TARGETS: Record<TargetName, BenchTarget> = {
+  'bare-fastify': bareFastify,
+  express: expressInsert,
+  'service-postgres': serviceOnPostgres,
+  'service-pglite': serviceOnPglite,
+}
+
+function serviceLaunch(
+  workDir: string,
+  name: string,
+  store: Record<string, string>,
+) {
+  return {
+    args: ['--import', 'tsx', 'src/main.ts'],
+    env: { ...SERVICE_SECRETS, ...store },
+    unset: UNSET_FOR_SERVICE,
+    logPath: path.join(workDir, `${name}.log`),
+  }
+}
+
+// Rows are counted once the target has stopped: acknowledged rows are
+// committed before their answer, and PGlite lets one process in at a time.
+async function startWithStore(
+  launch: Parameters<typeof startTarget>[0],
+  location: DatabaseLocation,
+  store: RowStore,
+  deleteStore: () => Promise<void>,
+): Promise<StartedTarget> {
+  let started: RunningTarget
+  try {
+    started = await startTarget(launch)
+  } catch (error) {
+    await deleteStore()
+    throw error
+  }
+
+  return {
+    process: started,
+    logPath: launch.logPath,
+    async countRows(report, tag) {
+      await started.stop()
+      const database = await openDatabase(location)
+      try {
+        return await countStoredRows(database.executor, store, report, tag)
+      } finally {
+        await database.close()
+      }
+    },
+    async close() {
+      await started.stop()
+      await deleteStore()
+    },
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The benchmark's results as markdown: one row a target and scenario, then
+ * the targets the service is held to, each MET or MISSED.
+ */
+import type { TargetName } from './bench-targets.js'
+import type { LoadReport } from './load.js'
+import type { ScenarioName } from './scenarios.js'
+import type { StoredRows } from './stored-rows.js'
+
+/** What one target did under one scenario. */
+export interface RunResult {
+  target: TargetName
+  targetTitle: string
+  scenario: ScenarioName
+  scenarioTitle: string
+  report: LoadReport
+  /** Null for a target that stores nothing. */
+  rows: StoredRows | null
+  /** Resident memory high-water mark of the target, in bytes. */
+  peakMemoryBytes: number
+  /** CPU time the target used during the load, warm-up included, in s. */
+  cpuSeconds: number
+  /** Bytes the target logged during its run. */
+  logBytes: number
+}
+
+/** A run that could not be measured, and why. */
+export interface FailedRun {
+  target: TargetName
+  scenario: ScenarioName
+  error: string
+}
+
+/** The share of bare Fastify's throughput the events door must reach. */
+const BARE_SHARE = 0.6
+
+/** How many times Express's throughput the events door must reach. */
+const EXPRESS_TIMES = 5
+
+/** The p99 latency the events door must stay under, in milliseconds. */
+const P99_LIMIT_MS = 25
+
+/** The table of every measured run. */
+export function resultsTable(results: RunResult[]): string {
+  const header = [
+    'target',
+    'scenario',
+    '2xx/s',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'non-2xx',
+    'errors',
+    'CPU ms/answer',
+    'peak RSS MiB',
+    '2xx (warm-up + run)',
+    'rows of 2xx',
+    'in flight at stop (stored)',
+    'log KiB',
+  ]
+  const rows = results.map((result) => resultRow(result))
+
+  return markdownTable(header, rows)
+}
+
+function resultRow(result: RunResult): string[] {
+  const { measured, warmup } = result.report
+  const warm = warmup?.answers2xx ?? 0
+  const rows = result.rows
+  const unanswered = result.report.unansweredIds.length
+
+  return [
+    result.targetTitle,
+    result.scenarioTitle,
+    Math.round(measured.rps).toLocaleString('en-US'),
+    String(measured.p50Ms),
+    String(measured.p99Ms),
+    String(measured.maxMs),
+    describeNon2xx(result.report),
+    String(measured.errors + (warmup?.errors ?? 0)),
+    cpuPerAnswer(result),
+    (result.peakMemoryBytes / 2 ** 20).toFixed(0),
+    `${warm} + ${measured.answers2xx}`,
+    rows ? String(rows.acknowledged) : 'n/a',
+    rows ? `${unanswered} (${rows.unanswered})` : String(unanswered),
+    (result.logBytes / 1024).toFixed(0),
+  ]
+}
+
+// CPU the target spent per answer of any status, warm-up included.
+function cpuPerAnswer(result: RunResult): string {
+  const { measured, warmup } = result.report
+  const answers =
+    measured.answers2xx +
+    measured.non2xx +
+    (warmup ? warmup.answers2xx + warmup.non2xx : 0)
+  if (answers === 0) return 'n/a'
+
+  return ((result.cpuSeconds * 1000) / answers).toFixed(2)
+}
+
+function describeNon2xx(report: LoadReport): string {
+  const codes = { ...report.warmup?.statusCodes }
+  for (const [code, count] of Object.entries(report.measured.statusCodes)) {
+    codes[code] = (codes[code] ?? 0) + count
+  }
+  const refused = Object.entries(codes).filter(([code]) => !/^2/.test(code))
+  if (refused.length === 0) return '0'
+
+  return refused.map(([code, count]) => `${count}×${code}`).join(', ')
+}
+
+/** A target and whether this run met it. */
+export interface TargetCheck {
+  target: string
+  met: boolean | null
+  figures: string
+}
+
+/** The targets set for the service, checked against `results`. */
+export function checkTargets(results: RunResult[]): TargetCheck[] {
+  const find = (target: TargetName) =>
+    results.find((r) => r.target === target && r.scenario === 'events')
+  const service = find('service-postgres')
+  const bare = find('bare-fastify')
+  const express = find('express')
+
+  return [
+    throughputCheck(service, bare, BARE_SHARE, 'bare Fastify'),
+    latencyCheck(service),
+    throughputCheck(service, express, EXPRESS_TIMES, 'Express + pg'),
+    ...results.filter((r) => r.rows !== null).map(rowsCheck),
+  ]
+}
+
+function throughputCheck(
+  service: RunResult | undefined,
+  baseline: RunResult | undefined,
+  times: number,
+  baselineName: string,
+): TargetCheck {
+  const target =
+    `events on PostgreSQL ≥ ${times}× ${baselineName} ` + 'throughput'
+  if (!service || !baseline) {
+    return { target, met: null, figures: 'not measured in this run' }
+  }
+
+  const ratio = service.report.measured.rps / baseline.report.measured.rps
+
+  return {
+    target,
+    met: ratio >= times,
+    figures: `${ratio.toFixed(2)}× (${rate(service)} vs ${rate(baseline)} 2xx/s)`,
+  }
+}
+
+function latencyCheck(service: RunResult | undefined): TargetCheck {
+  const target = `events on PostgreSQL p99 < ${P99_LIMIT_MS} ms`
+  if (!service) return { target, met: null, figures: 'not measured' }
+
+  const p99 = service.report.measured.p99Ms
+
+  return { target, met: p99 < P99_LIMIT_MS, figures: `p99 ${p99} ms` }
+}
+
+function rowsCheck(result: RunResult): TargetCheck {
+  const rows = result.rows!
+  const acknowledged = result.report.acknowledged
+  const met =
+    rows.acknowledged === acknowledged &&
+    rows.refused === 0 &&
+    rows.duplicated === 0
+
+  return {
+    target: `${result.targetTitle}, ${result.scenario}: rows == 2xx`,
+    met,
+    figures:
+      `${rows.acknowledged} rows for ${acknowledged} 2xx (warm-up ` +
+      `included); ${rows.refused} rows of refused requests, ` +
+      `${rows.duplicated} duplicated`,
+  }
+}
+
+function rate(result: RunResult): string {
+  return Math.round(result.report.measured.rps).toLocaleString('en-US')
+}
+
+/** The checks as a markdown list. */
+export function checksList(checks: TargetCheck[]): string {
+  return checks
+    .map((check) => {
+      const verdict =
+        check.met === null ? 'NOT MEASURED' : check.met ? 'MET' : 'MISSED'
+
+      return `- **${verdict}** ${check.target}: ${check.figures}`
+    })
+    .join('\n')
+}
+
+/** The runs that failed, as a markdown list. */
+export function failuresList(failures: FailedRun[]): string {
+  return failures
+    .map((f) => `- ${f.target} / ${f.scenario} failed: ${f.error}`)
+    .join('\n')
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  )
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`
+  const rule = `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`
+
+  return [line(header), rule, ...rows.map(line)].join('\n')
+}
