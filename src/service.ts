@@ -90,6 +90,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     {
       retryLimit: config.jobRetryLimit,
       retryDelaySeconds: config.jobRetryDelaySeconds,
+      timeoutSeconds: config.jobTimeoutSeconds,
     },
     logger,
   )

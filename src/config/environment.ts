@@ -62,6 +62,11 @@ export interface Config {
   jobRetryLimit: number
   /** First retry delay of a failing job, in seconds; it doubles each time. */
   jobRetryDelaySeconds: number
+  /**
+   * Longest a follow-up job may run, in seconds; one left running by a
+   * process that died is tried again after it.
+   */
+  jobTimeoutSeconds: number
   /** pino log level. */
   logLevel: string
   /** Twilio auth tokens that may have signed a callback (primary first). */
@@ -145,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
       1,
       86_400,
     ),
+    jobTimeoutSeconds: readInteger(env, 'JOB_TIMEOUT_SECONDS', 300, 2, 3_600),
     logLevel: readLogLevel(env),
     twilioAuthTokens: splitList(env.TWILIO_AUTH_TOKEN),
     twilioWebhookPublicBaseUrl: readHttpUrl(

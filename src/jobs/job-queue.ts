@@ -3,7 +3,8 @@
  * queue inside the transaction that stores what they follow up, so neither
  * exists without the other. A failing job is tried again with a doubling
  * delay and stays visible as failed, with its error, once its retries are
- * used up.
+ * used up. A job whose process died while running it is tried again once
+ * its timeout has passed.
  */
 import { randomUUID } from 'node:crypto'
 import PgBoss from 'pg-boss'
@@ -20,7 +21,16 @@ export interface RetryPolicy {
   retryLimit: number
   /** Delay before the first retry, in seconds; it doubles each time. */
   retryDelaySeconds: number
+  /**
+   * Longest a worker may spend on one batch of jobs, in seconds. A job still
+   * running after it (its process was killed, say) counts as failed and is
+   * tried again.
+   */
+  timeoutSeconds: number
 }
+
+/** Fewest and most seconds between two checks for timed-out jobs. */
+const UPKEEP_INTERVAL_SECONDS = { min: 1, max: 120 }
 
 /** A job handed to a worker, with how many tries it has left. */
 export interface Job<Data> {
@@ -49,6 +59,12 @@ export interface QueueDepth {
   jobs: number
 }
 
+function upkeepIntervalFor(timeoutSeconds: number): number {
+  const { min, max } = UPKEEP_INTERVAL_SECONDS
+
+  return Math.min(max, Math.max(min, Math.round(timeoutSeconds / 4)))
+}
+
 /** The running job queue. */
 export class JobQueue implements RuleRunScheduler {
   private constructor(
@@ -68,6 +84,10 @@ export class JobQueue implements RuleRunScheduler {
       schema: 'pgboss',
       // Jobs that stay failed are kept for two weeks for people to see.
       deleteAfterDays: 14,
+      expireInSeconds: retry.timeoutSeconds,
+      // A job left running by a dead process is only found by the upkeep,
+      // so it runs often enough to notice one soon after its timeout.
+      maintenanceIntervalSeconds: upkeepIntervalFor(retry.timeoutSeconds),
     })
     boss.on('error', (error) =>
       logger.error({ err: error }, 'job queue upkeep failed'),
