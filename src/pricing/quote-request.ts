@@ -58,7 +58,8 @@ export interface RequestFieldProblem {
 
 /**
  * Checks `body` as a quote request priced with `priceList`. Fields the
- * request does not know are ignored.
+ * request does not know are ignored. The checks are built once for each
+ * price list object: load a new list rather than change one in place.
  *
  * @throws HttpProblem 422 `invalid-quote-request` with an `errors` list of
  *   `{ field, problem }`, one for every problem found.
@@ -67,7 +68,7 @@ export function readQuoteRequest(
   body: Record<string, unknown>,
   priceList: PriceList,
 ): QuoteRequest {
-  const parsed = quoteRequestSchema(priceList).safeParse(body, {
+  const parsed = checkedSchemaOf(priceList).safeParse(body, {
     error: describeIssue,
   })
   if (!parsed.success) {
@@ -209,6 +210,22 @@ export function quoteRequestSchema(priceList: PriceList) {
     rush: yesOrNo,
     needed_by: neededBy.optional(),
   })
+}
+
+type QuoteRequestSchema = ReturnType<typeof quoteRequestSchema>
+
+// Building the schema costs more than checking a request with it, and a
+// price list does not change once loaded: each list's schema is built once.
+const schemas = new WeakMap<PriceList, QuoteRequestSchema>()
+
+function checkedSchemaOf(priceList: PriceList): QuoteRequestSchema {
+  let schema = schemas.get(priceList)
+  if (schema === undefined) {
+    schema = quoteRequestSchema(priceList)
+    schemas.set(priceList, schema)
+  }
+
+  return schema
 }
 
 /** Words for the problems no field words itself. */
