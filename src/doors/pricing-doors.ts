@@ -189,12 +189,21 @@ async function keepQuote(
   return id
 }
 
+// A DateTimeFormat costs more to make than to use: one for each time zone.
+const calendarDates = new Map<string, Intl.DateTimeFormat>()
+
 /** Today's date (YYYY-MM-DD) on the shop's calendar. */
 function shopDate(timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date())
+  let format = calendarDates.get(timeZone)
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    })
+    calendarDates.set(timeZone, format)
+  }
+
+  return format.format(new Date())
 }
