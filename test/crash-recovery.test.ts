@@ -112,6 +112,7 @@ class EventLoad {
     return [...this.answers.values()].filter(isSuccess).length
   }
 
+  /** Starts no more requests; resolves once those in flight are over. */
   async stop(): Promise<Answers> {
     this.running = false
     await Promise.all(this.lanes)
@@ -254,9 +255,11 @@ async function killDuringLoad(
     async () => load.acknowledged >= ACKNOWLEDGED_BEFORE_KILL,
     `${ACKNOWLEDGED_BEFORE_KILL} acknowledged events`,
   )
+  // No new request starts; those in flight meet the kill.
+  const stopped = load.stop()
   first.child.kill('SIGKILL')
   assert.equal(await first.exited, 'SIGKILL')
-  const answers = await load.stop()
+  const answers = await stopped
   answers.set(lead.event_id, 202)
 
   const active = await inspect(place.location, (run) =>
