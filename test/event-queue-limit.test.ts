@@ -71,22 +71,20 @@ describe('the events door when too many events are waiting', () => {
 
   it('answers 503 with Retry-After beyond the limit and stores it not', async () => {
     const release = await lockActivityLog(databaseUrl)
-    let answers
+    const accepted: ReturnType<typeof postEvent>[] = []
     try {
-      // The first event is being written, and stuck behind the lock.
-      const writing = postEvent(t, 'being-written')
-      await waitFor(
-        async () => (await writesWaitingOnLock(databaseUrl)) > 0,
-        'the first write to wait on the lock',
-      )
-      // Three more fill the queue; the fifth finds it full.
-      const queued = ['queued-1', 'queued-2', 'queued-3'].map((id) =>
-        postEvent(t, id),
-      )
-      await waitFor(
-        async () => t.service.activityLog.waitingCount === 3,
-        'three events to wait in the queue',
-      )
+      // Events go one at a time, each to a write stuck behind the lock or
+      // to the queue behind them, until three wait in the queue.
+      while (t.service.activityLog.waitingCount < 3) {
+        accepted.push(postEvent(t, `held-${accepted.length + 1}`))
+        await waitFor(
+          async () =>
+            t.service.activityLog.waitingCount +
+              (await writesWaitingOnLock(databaseUrl)) ===
+            accepted.length,
+          'the event to be written or queued',
+        )
+      }
       const refused = await postEvent(t, 'one-too-many')
 
       assert.equal(refused.statusCode, 503)
@@ -96,20 +94,20 @@ describe('the events door when too many events are waiting', () => {
         /^application\/problem\+json/,
       )
       assert.match(refused.json().detail, /EVENT_QUEUE_LIMIT/)
-      answers = [writing, ...queued]
     } finally {
       await release()
     }
 
-    const statuses = (await Promise.all(answers)).map((r) => r.statusCode)
-    assert.deepEqual(statuses, [202, 202, 202, 202])
+    const statuses = (await Promise.all(accepted)).map((r) => r.statusCode)
+    assert.deepEqual(
+      statuses,
+      accepted.map(() => 202),
+    )
     const stored = await query<{ event_id: string }>(
       t.database,
-      'select event_id from activity_events order by event_id',
+      'select event_id from activity_events',
     )
-    assert.deepEqual(
-      stored.map((row) => row.event_id),
-      ['being-written', 'queued-1', 'queued-2', 'queued-3'],
-    )
+    assert.equal(stored.length, accepted.length)
+    assert.ok(!stored.some((row) => row.event_id === 'one-too-many'))
   })
 })

@@ -27,7 +27,11 @@ describe('logs', () => {
     const lines = t.log.entries.filter(
       (entry) => entry.reqId === 'req-from-proxy-1',
     )
-    assert.ok(lines.length >= 2, 'request and response are logged')
+    const answered = lines.find((entry) => entry.status === 200)
+    assert.ok(answered, 'the answer is logged with the request id')
+    assert.equal(answered.msg, 'GET /webhooks/ping answered 200')
+    assert.equal(answered.method, 'GET')
+    assert.equal(typeof answered.ms, 'number')
   })
 
   it('never print the webhook secret, right or wrong', async () => {
@@ -83,6 +87,14 @@ describe('logged URLs', () => {
       '/files/a.pdf?expires=17&signature=[redacted]&x=1',
     )
     assert.equal(redactUrl('/webhooks/ping'), '/webhooks/ping')
+  })
+
+  it('keep a query with a broken percent escape as it was sent', () => {
+    assert.equal(redactUrl('/webhooks/events?%'), '/webhooks/events?%')
+    assert.equal(
+      redactUrl('/files/a.pdf?%ZZ=1&signature=abc123'),
+      '/files/a.pdf?%ZZ=1&signature=[redacted]',
+    )
   })
 
   it('never print the signature of a file link', async () => {

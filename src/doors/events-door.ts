@@ -80,7 +80,7 @@ async function receiveEvent(
   }
 
   const stored = await record(context, incoming)
-  request.log.info(
+  request.log.debug(
     { eventId: stored.id, eventType: stored.eventType ?? fields.eventType },
     stored.duplicate ? 'event repeated; kept the first copy' : 'event stored',
   )

@@ -14,7 +14,7 @@ import {
   outcomeOf,
   type OutcomeListener,
 } from '../observability/door-outcome.js'
-import { requestIdFor } from './logging.js'
+import { RequestLog, requestIdFor } from './logging.js'
 import { HttpProblem, installProblemHandlers, sendProblem } from './problem.js'
 import { installProxyTrust } from './public-url.js'
 import { installBodyReaders } from './request-body.js'
@@ -44,6 +44,7 @@ export async function buildApp(
       config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
+    logController: new RequestLog(),
   }) as unknown as FastifyInstance
 
   installBodyReaders(app, config.maxBodyBytes)

@@ -94,7 +94,7 @@ export async function storeEvents(
 
   const inserted = await tx
     .insert(activityEvents)
-    .values(rows)
+    .values(inKeyOrder(rows))
     .onConflictDoNothing({ target: activityEvents.dedupeKey })
     .returning({ id: activityEvents.id })
   const insertedIds = new Set(inserted.map((row) => row.id))
@@ -157,6 +157,14 @@ function toRow(event: IncomingEvent, id: number): EventRow {
     derivedFromEventId: event.derivedFromEventId ?? null,
     requestId: event.requestId ?? null,
   }
+}
+
+// Two batches written at once take their keys' locks in the same order, so
+// that a key sent twice to both cannot deadlock them.
+function inKeyOrder(rows: EventRow[]): EventRow[] {
+  return [...rows].sort((a, b) =>
+    (a.dedupeKey ?? '') < (b.dedupeKey ?? '') ? -1 : 1,
+  )
 }
 
 async function findRepeats(
@@ -258,17 +266,22 @@ interface Waiting {
 /** Most events written in one transaction. */
 const MAX_BATCH = 256
 
+/** Most batches being written at once, each in its own transaction. */
+const MAX_CONCURRENT_WRITES = 2
+
 /** Most events waiting for a write unless the log is told otherwise. */
 export const DEFAULT_QUEUE_LIMIT = 2_000
 
 /**
  * The write path of the doors: `record` resolves once the event and its
  * follow-up jobs are committed, sharing the transaction with whatever other
- * events arrived meanwhile.
+ * events arrived meanwhile. Up to `MAX_CONCURRENT_WRITES` batches are
+ * written at once, so that one batch is gathered while another commits.
  */
 export class ActivityLog {
   private waiting: Waiting[] = []
-  private flushing: Promise<void> | undefined
+  private writes = new Set<Promise<void>>()
+  private writeScheduled = false
 
   constructor(
     private readonly orm: Orm,
@@ -291,7 +304,7 @@ export class ActivityLog {
 
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject })
-      this.flushing ??= this.flush()
+      this.scheduleWrite()
     })
   }
 
@@ -315,21 +328,34 @@ export class ActivityLog {
 
   /** Resolves when every event handed to `record` so far is written. */
   async drain(): Promise<void> {
-    while (this.flushing) await this.flushing
+    while (this.writes.size > 0 || this.writeScheduled) {
+      await Promise.all(this.writes)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
   }
 
-  private async flush(): Promise<void> {
-    // Let requests that are already parsed join this batch.
-    await new Promise((resolve) => setImmediate(resolve))
+  private scheduleWrite() {
+    if (this.writeScheduled) return
+    if (this.writes.size >= MAX_CONCURRENT_WRITES) return
 
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, MAX_BATCH)
-        await this.writeBatch(batch)
-      }
-    } finally {
-      this.flushing = undefined
-    }
+    this.writeScheduled = true
+    // Let requests that are already parsed join this batch.
+    setImmediate(() => {
+      this.writeScheduled = false
+      this.startWrite()
+    })
+  }
+
+  private startWrite() {
+    if (this.waiting.length === 0) return
+
+    const batch = this.waiting.splice(0, MAX_BATCH)
+    const write = this.writeBatch(batch).finally(() => {
+      this.writes.delete(write)
+      if (this.waiting.length > 0) this.scheduleWrite()
+    })
+    this.writes.add(write)
+    if (this.waiting.length > 0) this.scheduleWrite()
   }
 
   private async writeBatch(batch: Waiting[]): Promise<void> {
