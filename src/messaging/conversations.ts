@@ -61,22 +61,6 @@ export async function noteIncoming(
   return { optedOut: row!.optedOut }
 }
 
-/** Records that the customer opted out of texts, or back in. */
-export async function setOptedOut(
-  tx: Orm,
-  conversationId: number,
-  optedOut: boolean,
-): Promise<void> {
-  await tx
-    .update(conversations)
-    .set({
-      optedOut,
-      optedOutAt: optedOut ? sql`now()` : null,
-      updatedAt: sql`now()`,
-    })
-    .where(eq(conversations.id, conversationId))
-}
-
 /** Conversations, most recently active first, with their pending drafts. */
 export async function listConversations(
   orm: Orm,

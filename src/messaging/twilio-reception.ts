@@ -6,11 +6,11 @@
  */
 import type { IncomingEvent, StoredEvent } from '../live-feed/activity-log.js'
 import type { Orm } from '../storage/database.js'
-import { noteIncoming, openConversation, setOptedOut } from './conversations.js'
+import { noteIncoming, openConversation } from './conversations.js'
 import { optOutRequest, type OptOutRequest } from './opt-out.js'
 import {
   applyStatusReport,
-  queueReplyDraft,
+  noteIncomingText,
   storeIncomingText,
   type IncomingText,
   type StatusReport,
@@ -45,21 +45,16 @@ export async function receiveText(
   text: IncomingText,
   recordEvent: EventRecorder,
 ): Promise<TextOutcome> {
-  const conversationId = await openConversation(tx, {
-    shopNumber: text.to,
-    customerNumber: text.from,
-  })
-  const messageId = await storeIncomingText(tx, text, conversationId)
+  const { conversationId, messageId } = await storeIncomingText(tx, text)
   if (messageId === undefined) return { repeated: true, conversationId }
 
   const optOut = optOutRequest(text.body, text.params.OptOutType)
-  if (optOut) await setOptedOut(tx, conversationId, optOut === 'stop')
-
-  const { optedOut } = await noteIncoming(tx, conversationId, new Date())
-  const draftId =
-    optOut || optedOut
-      ? undefined
-      : await queueReplyDraft(tx, conversationId, messageId)
+  const draftId = await noteIncomingText(tx, {
+    conversationId,
+    messageId,
+    at: new Date(),
+    optOut,
+  })
 
   await recordEvent(tx, {
     door: 'twilio.sms.inbound',
