@@ -83,17 +83,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const priceList = options.priceList ?? loadPriceList(config.priceListPath)
   const database =
     options.database ?? (await openConfiguredDatabase(config, logger))
-  await database.migrate()
-
-  const jobs = await JobQueue.start(
-    database,
-    {
-      retryLimit: config.jobRetryLimit,
-      retryDelaySeconds: config.jobRetryDelaySeconds,
-      timeoutSeconds: config.jobTimeoutSeconds,
-    },
-    logger,
-  )
+  const jobs = await migrateAndStartJobs(database, config, logger)
   const activityLog = new ActivityLog(
     database.orm,
     { ruleBook, scheduler: jobs },
@@ -195,6 +185,30 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     doorJournal,
     close,
   }
+}
+
+// The job queue's own tables are made under the migration lock: two
+// processes starting at once on an empty database would otherwise race to
+// create them.
+async function migrateAndStartJobs(
+  database: Database,
+  config: Config,
+  logger: Logger,
+): Promise<JobQueue> {
+  let jobs: JobQueue | undefined
+  await database.migrate(async () => {
+    jobs = await JobQueue.start(
+      database,
+      {
+        retryLimit: config.jobRetryLimit,
+        retryDelaySeconds: config.jobRetryDelaySeconds,
+        timeoutSeconds: config.jobTimeoutSeconds,
+      },
+      logger,
+    )
+  })
+
+  return jobs!
 }
 
 function openConfiguredDatabase(

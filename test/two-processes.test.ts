@@ -211,9 +211,13 @@ describe('two service processes on one PostgreSQL database', () => {
       PRINTBRAIN_WEBHOOK_SECRET: INSIGHT_SECRET,
       PUSH_NTFY_URL: '',
     }
-    // One after the other: the first sets the empty database up (the job
-    // queue's set-up is not yet safe for two processes at once).
-    for (let i = 0; i < 2; i++) services.push(await startServiceProcess(env))
+    // Both at once, on an empty database: they race to set it up.
+    services.push(
+      ...(await Promise.all([
+        startServiceProcess(env),
+        startServiceProcess(env),
+      ])),
+    )
     db = new pg.Client({ connectionString: databaseUrl })
     await db.connect()
   })

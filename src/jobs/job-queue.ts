@@ -92,10 +92,6 @@ export class JobQueue implements RuleRunScheduler {
     boss.on('error', (error) =>
       logger.error({ err: error }, 'job queue upkeep failed'),
     )
-    // TODO: two processes starting at once on an empty database can fail
-    // here (a duplicate pgboss schema, or a deadlock creating the queue):
-    // pg-boss's own lock does not cover them. Running this set-up under
-    // the schema migration's advisory lock would make it safe.
     await boss.start()
     await boss.createQueue(RULE_RUN_QUEUE, { name: RULE_RUN_QUEUE })
 

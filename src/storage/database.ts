@@ -35,8 +35,12 @@ export interface Database {
   orm: Orm
   /** Executor on the database's own connections, for the job queue. */
   executor: SqlExecutor
-  /** Brings the schema up to date; safe to call from several processes. */
-  migrate(): Promise<void>
+  /**
+   * Brings the schema up to date, then runs `setUp` (other one-time set-up,
+   * like the job queue's own tables) before another process may begin its
+   * own; safe to call from several processes at once.
+   */
+  migrate(setUp?: () => Promise<void>): Promise<void>
   /** True when the database answers and every migration is applied. */
   isReady(): Promise<boolean>
   /**
@@ -108,13 +112,14 @@ function openPostgres(
   const orm = drizzlePg(pool, { schema }) as unknown as Orm
   orm.transaction = transactionsOnOwnClients(pool)
 
-  const migrate = async () => {
+  const migrate = async (setUp?: () => Promise<void>) => {
     const client = await pool.connect()
     try {
       await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID])
       await migratePg(drizzlePg(client), {
         migrationsFolder: MIGRATIONS_FOLDER,
       })
+      await setUp?.()
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID])
       client.release()
@@ -229,10 +234,12 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     engine: 'pglite',
     orm,
     executor: { executeSql },
-    migrate: () =>
-      migratePglite(drizzlePglite(client), {
+    migrate: async (setUp) => {
+      await migratePglite(drizzlePglite(client), {
         migrationsFolder: MIGRATIONS_FOLDER,
-      }),
+      })
+      await setUp?.()
+    },
     isReady: () => hasAllMigrations(orm),
     listen: (channel, onPayload) => client.listen(channel, onPayload),
     close: () => client.close(),
