@@ -80,6 +80,38 @@ describe('logs', () => {
   })
 })
 
+describe('censoring secrets', () => {
+  it('finds them in lists, in any letter case, and leaves the rest', () => {
+    const log = new CapturedLog()
+    const logger = createLogger('info', log)
+
+    logger.info(
+      {
+        calls: [
+          { headers: { Authorization: 'Bearer s3cret-g', host: 'shop' } },
+          { body: { password: 's3cret-h', name: 'Rosa' } },
+        ],
+      },
+      'sent',
+    )
+
+    assert.doesNotMatch(log.text, /s3cret/)
+    const [entry] = log.entries as any[]
+    assert.equal(entry.calls[0].headers.Authorization, '[redacted]')
+    assert.equal(entry.calls[0].headers.host, 'shop')
+    assert.equal(entry.calls[1].body.name, 'Rosa')
+  })
+
+  it('leaves the logged object itself untouched', () => {
+    const logger = createLogger('info', new CapturedLog())
+    const config = { push: { ntfyToken: 's3cret-i' } }
+
+    logger.info({ config }, 'configured')
+
+    assert.equal(config.push.ntfyToken, 's3cret-i')
+  })
+})
+
 describe('logged URLs', () => {
   it('keep the names of secret query parameters but not their values', () => {
     assert.equal(

@@ -4,11 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import {
-  LogController,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify'
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type DestinationStream, type Logger } from 'pino'
 
 /** Request headers that carry credentials. */
@@ -42,14 +38,14 @@ const SECRET_FIELDS = [
   'linkSecret',
 ]
 
-const REDACT_PATHS = [
-  ...SECRET_HEADERS.flatMap((name) => [
-    `req.headers["${name}"]`,
-    `headers["${name}"]`,
-    `*.headers["${name}"]`,
-  ]),
-  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
-]
+const SECRET_KEYS = new Set(
+  [...SECRET_HEADERS, ...SECRET_FIELDS].map((key) => key.toLowerCase()),
+)
+
+/** How deep into a logged object secrets are looked for. */
+const CENSOR_DEPTH = 6
+
+const CENSORED = '[redacted]'
 
 /** Creates the service's logger, writing to `destination` (stdout if unset). */
 export function createLogger(
@@ -59,11 +55,60 @@ export function createLogger(
   return pino(
     {
       level,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      formatters: {
+        log: (object) => censorSecrets(object, 0) as Record<string, unknown>,
+      },
       serializers: { req: serializeRequest },
     },
     destination,
   )
+}
+
+/**
+ * `value` with the value of every key named like a secret (a credential
+ * header, a token, a password) replaced by `[redacted]`, at any depth up to
+ * `CENSOR_DEPTH`. Objects without secrets are returned as they are, so that
+ * an ordinary log line costs one walk over its few keys and no copy.
+ */
+export function censorSecrets(value: unknown, depth: number): unknown {
+  if (depth > CENSOR_DEPTH || !isWalkable(value)) return value
+
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined
+    value.forEach((item, i) => {
+      const censored = censorSecrets(item, depth + 1)
+      if (censored === item) return
+      copy ??= [...value]
+      copy[i] = censored
+    })
+
+    return copy ?? value
+  }
+
+  let copy: Record<string, unknown> | undefined
+  for (const [key, item] of Object.entries(value)) {
+    const censored = SECRET_KEYS.has(key.toLowerCase())
+      ? CENSORED
+      : censorSecrets(item, depth + 1)
+    if (censored === item) continue
+    copy ??= copyOf(value)
+    copy[key] = censored
+  }
+
+  return copy ?? value
+}
+
+function isWalkable(value: unknown): value is object {
+  if (value === null || typeof value !== 'object') return false
+
+  return !(value instanceof Date || ArrayBuffer.isView(value))
+}
+
+// An error keeps its message and stack, which are not own enumerable keys.
+function copyOf(value: object): Record<string, unknown> {
+  if (!(value instanceof Error)) return { ...value }
+
+  return { ...value, message: value.message, stack: value.stack }
 }
 
 // Query parameters that make a link work on their own, like the signature
