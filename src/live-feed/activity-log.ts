@@ -12,7 +12,12 @@ import type { Logger } from 'pino'
 import type { EventFacts, RuleBook } from '../follow-up/rule-book.js'
 import { isDatabaseOutage } from '../storage/database-outage.js'
 import { rowsOf, type Orm } from '../storage/database.js'
-import { activityEvents, ruleRuns } from '../storage/schema.js'
+import { activityEvents } from '../storage/schema.js'
+import {
+  insertEvents,
+  insertRuleRuns,
+  type EventInsert,
+} from './bulk-inserts.js'
 import { canonicalEventType } from './event-catalogue.js'
 
 /** An event about to be stored. */
@@ -92,12 +97,7 @@ export async function storeEvents(
   const ids = await allocateEventIds(tx, events.length)
   const rows = events.map((event, i) => toRow(event, ids[i]!))
 
-  const inserted = await tx
-    .insert(activityEvents)
-    .values(inKeyOrder(rows))
-    .onConflictDoNothing({ target: activityEvents.dedupeKey })
-    .returning({ id: activityEvents.id })
-  const insertedIds = new Set(inserted.map((row) => row.id))
+  const insertedIds = new Set(await insertEvents(tx, rows))
 
   const repeats = await findRepeats(tx, rows, insertedIds)
   const fresh = rows.filter((row) => insertedIds.has(row.id))
@@ -118,11 +118,7 @@ export async function storeEvents(
   })
 }
 
-type EventRow = typeof activityEvents.$inferInsert & {
-  id: number
-  eventType: string | null
-  recognised: boolean
-}
+type EventRow = EventInsert
 
 type RepeatRow = Pick<
   typeof activityEvents.$inferSelect,
@@ -157,14 +153,6 @@ function toRow(event: IncomingEvent, id: number): EventRow {
     derivedFromEventId: event.derivedFromEventId ?? null,
     requestId: event.requestId ?? null,
   }
-}
-
-// Two batches written at once take their keys' locks in the same order, so
-// that a key sent twice to both cannot deadlock them.
-function inKeyOrder(rows: EventRow[]): EventRow[] {
-  return [...rows].sort((a, b) =>
-    (a.dedupeKey ?? '') < (b.dedupeKey ?? '') ? -1 : 1,
-  )
 }
 
 async function findRepeats(
@@ -225,13 +213,10 @@ async function queueRuleRuns(
   })
   if (planned.length === 0) return new Map()
 
-  const runs = await tx
-    .insert(ruleRuns)
-    .values(planned)
-    .returning({ id: ruleRuns.id, jobId: ruleRuns.jobId })
+  const runs = await insertRuleRuns(tx, planned)
   await context.scheduler.enqueueRuleRuns(
     tx,
-    runs.map((run) => ({ jobId: run.jobId!, ruleRunId: run.id })),
+    runs.map((run) => ({ jobId: run.jobId, ruleRunId: run.id })),
   )
 
   const counts = new Map<number, number>()
