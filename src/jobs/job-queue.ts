@@ -29,6 +29,13 @@ export interface RetryPolicy {
   timeoutSeconds: number
 }
 
+/**
+ * Jobs a worker takes at each fetch and runs side by side. pg-boss waits out
+ * the polling interval between fetches, so this is also about how many jobs
+ * a process starts per interval while a backlog lasts.
+ */
+const JOBS_PER_FETCH = 50
+
 /** Fewest and most seconds between two checks for timed-out jobs. */
 const UPKEEP_INTERVAL_SECONDS = { min: 1, max: 120 }
 
@@ -146,13 +153,17 @@ export class JobQueue implements RuleRunScheduler {
   async work<Data extends object>(
     queue: string,
     handle: (job: Job<Data>) => Promise<void>,
-    pollingIntervalSeconds = 1,
+    pollingIntervalSeconds = 0.5,
   ): Promise<void> {
     await this.boss.work<Data>(
       queue,
-      { batchSize: 5, pollingIntervalSeconds, includeMetadata: true },
+      {
+        batchSize: JOBS_PER_FETCH,
+        pollingIntervalSeconds,
+        includeMetadata: true,
+      },
       async (jobs) => {
-        for (const job of jobs) await this.runOne(queue, job, handle)
+        await Promise.all(jobs.map((job) => this.runOne(queue, job, handle)))
       },
     )
   }
