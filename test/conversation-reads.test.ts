@@ -95,6 +95,18 @@ for (const engine of ENGINES) {
       }
     })
 
+    it('answers a broken percent escape in the path with a 400 problem', async () => {
+      for (const id of ['%ZZ', '%C3%28']) {
+        const response = await t.service.app.inject({
+          url: `/api/conversations/${id}`,
+        })
+
+        assert.equal(response.statusCode, 400)
+        assert.match(String(response.headers['content-type']), /problem\+json/)
+        assert.match(response.json().detail, /broken percent escape/)
+      }
+    })
+
     it('refuses a bad limit with 400 naming it', async () => {
       const response = await t.service.app.inject({
         url: '/api/conversations?limit=5000',

@@ -292,6 +292,18 @@ for (const engine of ENGINES) {
       assert.equal(await countEvents(t), 0)
     })
 
+    it('refuses a body nested deeper than any door reads with 422', async () => {
+      const deep =
+        '{"event_type": "quote.sent", "data": ' +
+        '{"a":'.repeat(100) +
+        '1' +
+        '}'.repeat(101)
+
+      const problem = assertProblem(await postEvent(t.service.app, deep), 422)
+      assert.match(problem.detail, /more than 64 levels deep/)
+      assert.equal(await countEvents(t), 0)
+    })
+
     it('tells apart the same event_id from two sources', async () => {
       await postEvent(t.service.app, {
         event_type: 'quote.sent',

@@ -230,6 +230,17 @@ for (const engine of ENGINES) {
       )
     })
 
+    it('refuses a signed text holding a NUL with 422 and stores nothing', async () => {
+      const response = await text(t, { Body: 'hoodies\u0000?' })
+
+      assert.equal(response.statusCode, 422)
+      assert.match(response.json().detail, /Body holds a NUL/)
+      assert.deepEqual(
+        await query(t.database, 'select 1 from sms_messages'),
+        [],
+      )
+    })
+
     it('refuses media it was promised but not sent with 422', async () => {
       const response = await text(t, {
         NumMedia: '2',

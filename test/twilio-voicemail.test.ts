@@ -171,6 +171,18 @@ for (const engine of ENGINES) {
       assert.deepEqual(await query(t.database, 'select 1 from voicemails'), [])
     })
 
+    it('refuses a signed callback holding a NUL with 422, storing nothing', async () => {
+      const response = await transcription(
+        t,
+        '/webhooks/twilio/voicemail-transcription',
+        { TranscriptionText: 'call me\u0000back' },
+      )
+
+      assert.equal(response.statusCode, 422)
+      assert.match(response.json().detail, /TranscriptionText holds a NUL/)
+      assert.deepEqual(await query(t.database, 'select 1 from voicemails'), [])
+    })
+
     it('stores nothing from an unsigned callback', async () => {
       const response = await t.service.app.inject({
         method: 'POST',

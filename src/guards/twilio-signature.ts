@@ -14,7 +14,7 @@ import {
 } from '../http/form-body.js'
 import { HttpProblem } from '../http/problem.js'
 import { calledUrl } from '../http/public-url.js'
-import { isJsonBody } from '../http/request-body.js'
+import { isJsonBody, requireStorableText } from '../http/request-body.js'
 
 /** Parameters of a callback whose signature held. */
 export type TwilioParams = Record<string, string>
@@ -29,7 +29,7 @@ type TwilioSettings = Pick<
  *
  * @throws HttpProblem 503 when no auth token is configured, 415 for a body
  *   Twilio does not send, 400 when the signature is missing, 403 when it
- *   does not match.
+ *   does not match, 422 for text PostgreSQL cannot store (a NUL).
  */
 export function verifyTwilioCallback(
   request: FastifyRequest,
@@ -53,6 +53,7 @@ export function verifyTwilioCallback(
     ? checkJsonBody(request, settings, signature, url, algorithm)
     : checkFormBody(request, settings, signature, url, algorithm)
   if (!signed.valid) throw badSignature(url)
+  requireStorableText(signed.params)
 
   return signed.params
 }

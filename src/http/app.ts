@@ -44,6 +44,9 @@ export async function buildApp(
       config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
+    // A path the router cannot decode is refused like any other request.
+    frameworkErrors: (error, request, reply) =>
+      app.errorHandler(error, request, reply),
     logController: new RequestLog(),
   }) as unknown as FastifyInstance
 

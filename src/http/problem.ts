@@ -69,6 +69,8 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
     'unsupported-media-type',
     'Unsupported content type',
   ],
+  FST_ERR_BAD_URL: [400, 'bad-url', 'Malformed URL'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri-too-long', 'Path segment too long'],
 }
 
 /** The problem+json body of `problem` as an answer to `request`. */
@@ -206,6 +208,17 @@ function describeClientError(error: FastifyError): string {
       return (
         'This door takes a different content type; send the body as ' +
         'the door documents it (application/json for JSON doors).'
+      )
+    case 'FST_ERR_BAD_URL':
+      return (
+        'The path holds a broken percent escape (like "%ZZ", or bytes ' +
+        'that are not UTF-8). Percent-encode the path as UTF-8 and send ' +
+        'it again.'
+      )
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return (
+        'A segment of the path is longer than this server reads (100 ' +
+        'characters); ids are short. Check the address and send it again.'
       )
     default:
       return error.message

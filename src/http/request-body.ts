@@ -66,19 +66,56 @@ export function readJsonObject(
     )
   }
 
-  const unstorable = findUnstorableText(value, '')
-  if (unstorable !== undefined) {
+  if (isNestedDeeperThan(value, MAX_JSON_DEPTH)) {
     throw new HttpProblem(
       422,
       'invalid-body',
-      'Body holds text that cannot be stored',
-      `The text at ${unstorable || 'the top level'} holds a NUL character ` +
-        '(\\u0000) or half of a UTF-16 surrogate pair, which PostgreSQL ' +
-        'cannot store. Remove it and send the body again.',
+      'Body is nested too deeply',
+      `The body nests objects and arrays more than ${MAX_JSON_DEPTH} ` +
+        'levels deep, more than any door reads. Flatten it and send it ' +
+        'again.',
+    )
+  }
+  requireStorableText(value)
+
+  return value as Record<string, unknown>
+}
+
+/** Deepest nesting of objects and arrays a JSON body may have. */
+export const MAX_JSON_DEPTH = 64
+
+/**
+ * Refuses `value` when a key or string in it cannot be stored as text or
+ * jsonb in PostgreSQL: a NUL character, or half of a surrogate pair.
+ *
+ * @throws HttpProblem 422 naming where the text is.
+ */
+export function requireStorableText(value: unknown): void {
+  const unstorable = findUnstorableText(value, '')
+  if (unstorable === undefined) return
+
+  throw new HttpProblem(
+    422,
+    'invalid-body',
+    'Body holds text that cannot be stored',
+    `The text at ${unstorable || 'the top level'} holds a NUL character ` +
+      '(\\u0000) or half of a UTF-16 surrogate pair, which PostgreSQL ' +
+      'cannot store. Remove it and send the body again.',
+  )
+}
+
+// Level by level rather than by recursion, so any depth can be measured.
+function isNestedDeeperThan(value: unknown, limit: number): boolean {
+  let level = [value]
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > limit) return true
+
+    level = level.flatMap((item) =>
+      item !== null && typeof item === 'object' ? Object.values(item) : [],
     )
   }
 
-  return value as Record<string, unknown>
+  return false
 }
 
 /** True when the request's body is JSON. */
