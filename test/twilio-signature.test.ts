@@ -246,6 +246,35 @@ for (const engine of ENGINES) {
       assert.equal(await storedMessages(t), 0)
     })
 
+    it('refuses signed JSON nested deeper than any door reads with 422', async () => {
+      const params = { ...incomingTextParams(), Extra: {} }
+      const body = JSON.stringify(params).replace(
+        '"Extra":{}',
+        '"Extra":' + '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000),
+      )
+      const hash = twilio.getExpectedBodyHash(body)
+      const calledUrl = `http://shop.local:3000/pressos${INBOUND}?bodySHA256=${hash}`
+
+      const response = await t.service.app.inject({
+        method: 'POST',
+        url: `/pressos${INBOUND}?bodySHA256=${hash}`,
+        headers: {
+          host: 'shop.local:3000',
+          'content-type': 'application/json',
+          'x-twilio-signature': twilio.getExpectedTwilioSignature(
+            TWILIO_TOKEN,
+            calledUrl,
+            {},
+          ),
+        },
+        payload: body,
+      })
+
+      assert.equal(response.statusCode, 422)
+      assert.match(response.json().detail, /more than 64 levels deep/)
+      assert.equal(await storedMessages(t), 0)
+    })
+
     it('refuses JSON without bodySHA256 with 415', async () => {
       const response = await t.service.app.inject({
         method: 'POST',

@@ -14,7 +14,11 @@ import {
 } from '../http/form-body.js'
 import { HttpProblem } from '../http/problem.js'
 import { calledUrl } from '../http/public-url.js'
-import { isJsonBody, requireStorableText } from '../http/request-body.js'
+import {
+  isJsonBody,
+  requireShallowJson,
+  requireStorableText,
+} from '../http/request-body.js'
 
 /** Parameters of a callback whose signature held. */
 export type TwilioParams = Record<string, string>
@@ -128,6 +132,7 @@ function jsonParams(body: string): TwilioParams {
       'The signed JSON body is not one JSON object.',
     )
   }
+  requireShallowJson(parsed)
 
   const entries = Object.entries(parsed).map(([name, value]) => [
     name,

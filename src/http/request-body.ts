@@ -66,16 +66,7 @@ export function readJsonObject(
     )
   }
 
-  if (isNestedDeeperThan(value, MAX_JSON_DEPTH)) {
-    throw new HttpProblem(
-      422,
-      'invalid-body',
-      'Body is nested too deeply',
-      `The body nests objects and arrays more than ${MAX_JSON_DEPTH} ` +
-        'levels deep, more than any door reads. Flatten it and send it ' +
-        'again.',
-    )
-  }
+  requireShallowJson(value)
   requireStorableText(value)
 
   return value as Record<string, unknown>
@@ -83,6 +74,24 @@ export function readJsonObject(
 
 /** Deepest nesting of objects and arrays a JSON body may have. */
 export const MAX_JSON_DEPTH = 64
+
+/**
+ * Refuses `value` when it nests objects and arrays deeper than
+ * `MAX_JSON_DEPTH`, before anything walks it by recursion.
+ *
+ * @throws HttpProblem 422 saying how deep a body may go.
+ */
+export function requireShallowJson(value: unknown): void {
+  if (!isNestedDeeperThan(value, MAX_JSON_DEPTH)) return
+
+  throw new HttpProblem(
+    422,
+    'invalid-body',
+    'Body is nested too deeply',
+    `The body nests objects and arrays more than ${MAX_JSON_DEPTH} ` +
+      'levels deep, more than any door reads. Flatten it and send it again.',
+  )
+}
 
 /**
  * Refuses `value` when a key or string in it cannot be stored as text or
