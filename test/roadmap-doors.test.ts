@@ -352,6 +352,13 @@ for (const engine of ENGINES) {
       assert.match(response.json().detail, /workspace "ws-9"/)
     })
 
+    it('refuses a workspace id holding a NUL with 400', async () => {
+      const response = await getSnapshots(t, '?workspace=ws%001')
+
+      assert.equal(response.statusCode, 400)
+      assert.match(response.json().detail, /workspace must be one workspace id/)
+    })
+
     it('refuses a history limit out of range with 400', async () => {
       await postImport(t, importOf(workspace('ws-1', [])))
 

@@ -121,12 +121,15 @@ async function readHistory(
 /**
  * The `workspace` of the query, or undefined when absent.
  *
- * @throws HttpProblem 400 when it is given twice or empty.
+ * @throws HttpProblem 400 when it is given twice, empty or holds a NUL.
  */
 function readWorkspaceQuery(request: FastifyRequest): string | undefined {
   const value = (request.query as Record<string, unknown>).workspace
   if (value === undefined) return undefined
-  if (typeof value === 'string' && value !== '') return value
+  // No stored id holds a NUL, and PostgreSQL cannot even compare with one.
+  if (typeof value === 'string' && value !== '' && !value.includes('\0')) {
+    return value
+  }
 
   throw new HttpProblem(
     400,
