@@ -22,11 +22,25 @@ import {
 
 const RUNS = 120
 
-// What did not parse as HTTP is refused by Node's parser before any route
-// sees it (a 400 with no body, or Fastify's 400 or 431 in plain JSON);
-// every answer a route gives carries its request id.
+// What did not parse as HTTP is refused before any route sees it; every
+// answer a route gives carries its request id.
 function answeredByRoute(answer: RawAnswer): boolean {
   return answer.headers['x-request-id'] !== undefined
+}
+
+// The parser's refusals are problem+json too, but for Node's own bodiless
+// 400 to an HTTP/1.1 request without a Host header.
+function assertParserRefusal(answer: RawAnswer) {
+  assert.ok(
+    answer.statusCode >= 400 && answer.statusCode < 500,
+    `the HTTP parser answered ${answer.statusCode}`,
+  )
+  if (answer.statusCode === 400 && answer.body === '') return
+
+  assert.match(answer.headers['content-type'] ?? '', /problem\+json/)
+  const problem = JSON.parse(answer.body)
+  assert.equal(problem.status, answer.statusCode)
+  assert.ok(problem.detail, 'the refusal says what was wrong')
 }
 
 describe('raw HTTP with broken framing, on pglite', () => {
@@ -48,10 +62,7 @@ describe('raw HTTP with broken framing, on pglite', () => {
       if (answeredByRoute(answer)) {
         assertWellAnswered(answer, request.door, t.config, 'POST')
       } else {
-        assert.ok(
-          answer.statusCode >= 400 && answer.statusCode < 500,
-          `the HTTP parser answered ${answer.statusCode}`,
-        )
+        assertParserRefusal(answer)
       }
     }
     const health = await sendRaw(

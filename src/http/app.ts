@@ -15,7 +15,12 @@ import {
   type OutcomeListener,
 } from '../observability/door-outcome.js'
 import { RequestLog, requestIdFor } from './logging.js'
-import { HttpProblem, installProblemHandlers, sendProblem } from './problem.js'
+import {
+  answerUnreadableRequest,
+  HttpProblem,
+  installProblemHandlers,
+  sendProblem,
+} from './problem.js'
 import { installProxyTrust } from './public-url.js'
 import { installBodyReaders } from './request-body.js'
 
@@ -44,6 +49,7 @@ export async function buildApp(
       config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
+    clientErrorHandler: answerUnreadableRequest,
     // A path the router cannot decode is refused like any other request.
     frameworkErrors: (error, request, reply) =>
       app.errorHandler(error, request, reply),

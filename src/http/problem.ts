@@ -10,6 +10,8 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import {
   isDatabaseOutage,
   OUTAGE_RETRY_AFTER_SECONDS,
@@ -223,4 +225,65 @@ function describeClientError(error: FastifyError): string {
     default:
       return error.message
   }
+}
+
+/**
+ * Answers a request that Node's HTTP parser could not read (broken framing,
+ * headers too large, a timeout) with a problem+json refusal, as Fastify's
+ * `clientErrorHandler`, and closes the connection. No route saw it, so it
+ * has no request id.
+ */
+export function answerUnreadableRequest(
+  error: Error & { code?: string },
+  socket: Socket,
+) {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    return
+  }
+
+  const [status, slug, title, detail] = unreadableProblem(error.code)
+  const body = JSON.stringify({
+    type: PROBLEM_TYPE_BASE + slug,
+    title,
+    status,
+    detail,
+  })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  )
+}
+
+function unreadableProblem(
+  code: string | undefined,
+): [number, string, string, string] {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return [
+      408,
+      'request-timeout',
+      'Request timeout',
+      'The request did not arrive in time. Send it again in one go.',
+    ]
+  }
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return [
+      431,
+      'headers-too-large',
+      'Request headers too large',
+      'The request headers are larger than this server reads. Send fewer ' +
+        'or shorter headers.',
+    ]
+  }
+
+  return [
+    400,
+    'malformed-http',
+    'Malformed HTTP request',
+    `The request could not be read as HTTP/1.1 (${code ?? 'parse error'}). ` +
+      'Check the request line, the headers and the body framing ' +
+      '(Content-Length or chunked, not both).',
+  ]
 }
