@@ -210,6 +210,10 @@ const flipTwilioUrl: Tamper = (request, bit) => {
   const flipped = flipTextBit(address, bit)
   const slash = flipped.indexOf('/')
   if (slash === -1) return undefined
+  // No request over HTTP carries a control character or a space in its
+  // address (the parser refuses it), and Twilio's library reads a trailing
+  // one away: "?a=" and "?a\x1d" are one address to it.
+  if ([...flipped].some(isControlOrSpace)) return undefined
 
   const host = flipped.slice(0, slash)
   if (differInCaseOnly(host, String(request.headers.host))) return undefined
@@ -219,6 +223,12 @@ const flipTwilioUrl: Tamper = (request, bit) => {
     url: flipped.slice(slash),
     headers: { ...request.headers, host },
   }
+}
+
+function isControlOrSpace(character: string): boolean {
+  const code = character.charCodeAt(0)
+
+  return code <= 0x20 || code === 0x7f
 }
 
 const sameSignature = (a: string, b: string) => differInCaseOnly(a, b)
