@@ -203,6 +203,7 @@ async function migrateAndStartJobs(
         retryLimit: config.jobRetryLimit,
         retryDelaySeconds: config.jobRetryDelaySeconds,
         timeoutSeconds: config.jobTimeoutSeconds,
+        concurrency: config.jobConcurrency,
       },
       logger,
     )

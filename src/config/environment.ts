@@ -67,6 +67,8 @@ export interface Config {
    * process that died is tried again after it.
    */
   jobTimeoutSeconds: number
+  /** Follow-up jobs a process runs side by side. */
+  jobConcurrency: number
   /** pino log level. */
   logLevel: string
   /** Twilio auth tokens that may have signed a callback (primary first). */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
       86_400,
     ),
     jobTimeoutSeconds: readInteger(env, 'JOB_TIMEOUT_SECONDS', 300, 2, 3_600),
+    jobConcurrency: readInteger(env, 'JOB_CONCURRENCY', 10, 1, 500),
     logLevel: readLogLevel(env),
     twilioAuthTokens: splitList(env.TWILIO_AUTH_TOKEN),
     twilioWebhookPublicBaseUrl: readHttpUrl(

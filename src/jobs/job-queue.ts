@@ -15,8 +15,8 @@ import { executorFor, type Database, type Orm } from '../storage/database.js'
 /** The queue that runs follow-up rules. */
 export const RULE_RUN_QUEUE = 'follow-up-rule-run'
 
-/** How a job is retried. */
-export interface RetryPolicy {
+/** How jobs are run and retried. */
+export interface JobSettings {
   /** Tries after the first one. */
   retryLimit: number
   /** Delay before the first retry, in seconds; it doubles each time. */
@@ -27,14 +27,13 @@ export interface RetryPolicy {
    * tried again.
    */
   timeoutSeconds: number
+  /**
+   * Jobs of one queue a process takes at each fetch and runs side by side.
+   * pg-boss waits out its polling interval (half a second) between fetches,
+   * so while a backlog lasts a process starts twice this many a second.
+   */
+  concurrency: number
 }
-
-/**
- * Jobs a worker takes at each fetch and runs side by side. pg-boss waits out
- * the polling interval between fetches, so this is also about how many jobs
- * a process starts per interval while a backlog lasts.
- */
-const JOBS_PER_FETCH = 50
 
 /** Fewest and most seconds between two checks for timed-out jobs. */
 const UPKEEP_INTERVAL_SECONDS = { min: 1, max: 120 }
@@ -76,14 +75,14 @@ function upkeepIntervalFor(timeoutSeconds: number): number {
 export class JobQueue implements RuleRunScheduler {
   private constructor(
     private readonly boss: PgBoss,
-    private readonly retry: RetryPolicy,
+    private readonly settings: JobSettings,
     private readonly logger: Logger,
   ) {}
 
   /** Creates pg-boss's tables if needed and starts its upkeep. */
   static async start(
     database: Database,
-    retry: RetryPolicy,
+    settings: JobSettings,
     logger: Logger,
   ): Promise<JobQueue> {
     const boss = new PgBoss({
@@ -91,10 +90,10 @@ export class JobQueue implements RuleRunScheduler {
       schema: 'pgboss',
       // Jobs that stay failed are kept for two weeks for people to see.
       deleteAfterDays: 14,
-      expireInSeconds: retry.timeoutSeconds,
+      expireInSeconds: settings.timeoutSeconds,
       // A job left running by a dead process is only found by the upkeep,
       // so it runs often enough to notice one soon after its timeout.
-      maintenanceIntervalSeconds: upkeepIntervalFor(retry.timeoutSeconds),
+      maintenanceIntervalSeconds: upkeepIntervalFor(settings.timeoutSeconds),
     })
     boss.on('error', (error) =>
       logger.error({ err: error }, 'job queue upkeep failed'),
@@ -102,7 +101,7 @@ export class JobQueue implements RuleRunScheduler {
     await boss.start()
     await boss.createQueue(RULE_RUN_QUEUE, { name: RULE_RUN_QUEUE })
 
-    return new JobQueue(boss, retry, logger)
+    return new JobQueue(boss, settings, logger)
   }
 
   /** Creates `queue` when it does not exist yet. */
@@ -123,8 +122,8 @@ export class JobQueue implements RuleRunScheduler {
       id: job.id ?? randomUUID(),
       name: queue,
       data: job.data,
-      retryLimit: this.retry.retryLimit,
-      retryDelay: this.retry.retryDelaySeconds,
+      retryLimit: this.settings.retryLimit,
+      retryDelay: this.settings.retryDelaySeconds,
       retryBackoff: true,
     }))
     await this.boss.insert(rows, { db: executorFor(tx) })
@@ -158,7 +157,7 @@ export class JobQueue implements RuleRunScheduler {
     await this.boss.work<Data>(
       queue,
       {
-        batchSize: JOBS_PER_FETCH,
+        batchSize: this.settings.concurrency,
         pollingIntervalSeconds,
         includeMetadata: true,
       },
