@@ -28,14 +28,12 @@ function answeredByRoute(answer: RawAnswer): boolean {
   return answer.headers['x-request-id'] !== undefined
 }
 
-// The parser's refusals are problem+json too, but for Node's own bodiless
-// 400 to an HTTP/1.1 request without a Host header.
+// The parser's refusals are problem+json too.
 function assertParserRefusal(answer: RawAnswer) {
   assert.ok(
     answer.statusCode >= 400 && answer.statusCode < 500,
     `the HTTP parser answered ${answer.statusCode}`,
   )
-  if (answer.statusCode === 400 && answer.body === '') return
 
   assert.match(answer.headers['content-type'] ?? '', /problem\+json/)
   const problem = JSON.parse(answer.body)

@@ -50,12 +50,16 @@ export async function buildApp(
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
     clientErrorHandler: answerUnreadableRequest,
+    // Node would refuse a request without Host with a bare 400; the hook
+    // below refuses it with a problem instead.
+    http: { requireHostHeader: false },
     // A path the router cannot decode is refused like any other request.
     frameworkErrors: (error, request, reply) =>
       app.errorHandler(error, request, reply),
     logController: new RequestLog(),
   }) as unknown as FastifyInstance
 
+  app.addHook('onRequest', async (request) => requireHost(request))
   installBodyReaders(app, config.maxBodyBytes)
   installProxyTrust(app, config.trustedProxies)
   installProblemHandlers(app)
@@ -128,4 +132,18 @@ function registerDoor(
         ),
       ),
   })
+}
+
+// HTTP/1.1 requires a Host header (RFC 9112); the doors need it to know the
+// address they were called at, which Twilio's signature covers.
+function requireHost(request: FastifyRequest) {
+  if (request.raw.httpVersion !== '1.1' || request.headers.host) return
+
+  throw new HttpProblem(
+    400,
+    'missing-host',
+    'Host header missing',
+    'An HTTP/1.1 request must carry a Host header naming the server it is ' +
+      'for. Send the request again with one.',
+  )
 }
