@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
+import twilio from 'twilio'
+import { exampleJsonBody } from '../src/console/example-bodies.js'
+import { DEFAULT_PRICE_LIST_PATH } from '../src/config/environment.js'
+import { loadPriceList } from '../src/pricing/price-list.js'
 import {
   startServiceProcess,
   type ServiceProcess,
@@ -14,6 +18,7 @@ import {
   dropServerDatabase,
 } from './support/test-database.js'
 import { TEST_SECRET, waitFor } from './support/test-service.js'
+import { incomingTextParams, TWILIO_TOKEN } from './support/twilio-callbacks.js'
 
 /** One answer of the events door, as the sender saw it. */
 interface Answer {
@@ -94,12 +99,61 @@ async function storedEventIds(databaseUrl: string): Promise<string[]> {
   await client.connect()
   try {
     const result = await client.query<{ event_id: string }>(
-      'select event_id from activity_events',
+      "select event_id from activity_events where door = 'webhooks.events'",
     )
 
     return result.rows.map((row) => row.event_id)
   } finally {
     await client.end()
+  }
+}
+
+/** A quote request, the same each time it is sent. */
+const QUOTE_BODY = exampleJsonBody(
+  'api.pricing.quote',
+  loadPriceList(DEFAULT_PRICE_LIST_PATH),
+)!
+
+async function sendQuote(origin: string) {
+  return fetch(`${origin}/api/pricing/quote`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': 'quote-through-the-outage',
+    },
+    body: QUOTE_BODY,
+  })
+}
+
+async function sendText(origin: string) {
+  const url = `${origin}/webhooks/twilio/sms/inbound`
+  const params = incomingTextParams({ MessageSid: 'SMoutage0001' })
+
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(
+        TWILIO_TOKEN,
+        url,
+        params,
+      ),
+    },
+    body: new URLSearchParams(params).toString(),
+  })
+}
+
+/** Each of these doors answers 503 with Retry-After, as a problem. */
+async function assertOtherDoorsRefuse(origin: string) {
+  for (const response of [await sendQuote(origin), await sendText(origin)]) {
+    const what = new URL(response.url).pathname
+    assert.equal(response.status, 503, `${what} during the outage`)
+    assert.ok(response.headers.get('retry-after'), `${what}: Retry-After`)
+    assert.match(
+      response.headers.get('content-type') ?? '',
+      /^application\/problem\+json/,
+    )
+    await response.arrayBuffer()
   }
 }
 
@@ -130,6 +184,7 @@ describe('a database outage while events arrive', () => {
       DATABASE_URL: throughProxy.toString(),
       DATA_DIR: dataDir,
       WEBHOOK_SECRET: TEST_SECRET,
+      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
     })
   })
 
@@ -190,6 +245,7 @@ async function playOutage(
     'the events door to answer 503 during the outage',
   )
   assert.equal(await readiness(origin), 503, '/readyz during the outage')
+  await assertOtherDoorsRefuse(origin)
   // Keep the database away while more events arrive and are refused.
   await new Promise((resolve) => setTimeout(resolve, 1_500))
 
@@ -204,4 +260,7 @@ async function playOutage(
     async () => (await readiness(origin)) === 200,
     '/readyz to report ready again',
   )
+  // What was refused during the outage goes through once it is over.
+  assert.equal((await sendQuote(origin)).status, 201, 'the quote, resent')
+  assert.equal((await sendText(origin)).status, 200, 'the text, resent')
 }
