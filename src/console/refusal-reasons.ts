@@ -38,6 +38,17 @@ const PHRASES: Record<string, string> = {
   'not-found': 'not found',
   'bad-query': 'bad query',
   'internal-error': 'failed on our side',
+  'database-unavailable': 'database out of reach',
+  'events-queue-full': 'too many events at once',
+  'not-ready': 'database out of reach',
+  'bad-request': 'bad request',
+  'bad-url': 'bad address (broken escape)',
+  'uri-too-long': 'bad address (too long)',
+  'missing-host': 'missing Host header',
+  'gmail-failed': 'Gmail failed',
+  'unknown-confirmation': 'unknown print confirmation',
+  'confirmation-mismatch': 'row belongs to another thread',
+  'file-not-found': 'file not found',
 }
 
 /** `slug` in plain words; an unknown slug is shown as it is. */
