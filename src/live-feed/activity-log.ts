@@ -254,9 +254,6 @@ const MAX_BATCH = 256
 /** Most batches being written at once, each in its own transaction. */
 const MAX_CONCURRENT_WRITES = 2
 
-/** Most events waiting for a write unless the log is told otherwise. */
-export const DEFAULT_QUEUE_LIMIT = 2_000
-
 /**
  * The write path of the doors: `record` resolves once the event and its
  * follow-up jobs are committed, sharing the transaction with whatever other
@@ -273,7 +270,7 @@ export class ActivityLog {
     private readonly context: StoreContext,
     private readonly logger: Logger,
     /** Most events that may wait; more are refused at once, not queued. */
-    private readonly queueLimit = DEFAULT_QUEUE_LIMIT,
+    private readonly queueLimit: number,
   ) {}
 
   /**
