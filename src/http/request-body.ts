@@ -66,8 +66,10 @@ export function readJsonObject(
     )
   }
 
-  requireShallowJson(value)
-  requireStorableText(value)
+  // One walk finds both faults; nesting is refused first.
+  const faults = findJsonFaults(value)
+  if (faults.tooDeep) throw tooDeep()
+  if (faults.unstorableAt !== undefined) throw unstorable(faults.unstorableAt)
 
   return value as Record<string, unknown>
 }
@@ -82,15 +84,7 @@ export const MAX_JSON_DEPTH = 64
  * @throws HttpProblem 422 saying how deep a body may go.
  */
 export function requireShallowJson(value: unknown): void {
-  if (!isNestedDeeperThan(value, MAX_JSON_DEPTH)) return
-
-  throw new HttpProblem(
-    422,
-    'invalid-body',
-    'Body is nested too deeply',
-    `The body nests objects and arrays more than ${MAX_JSON_DEPTH} ` +
-      'levels deep, more than any door reads. Flatten it and send it again.',
-  )
+  if (findJsonFaults(value).tooDeep) throw tooDeep()
 }
 
 /**
@@ -100,31 +94,70 @@ export function requireShallowJson(value: unknown): void {
  * @throws HttpProblem 422 naming where the text is.
  */
 export function requireStorableText(value: unknown): void {
-  const unstorable = findUnstorableText(value, '')
-  if (unstorable === undefined) return
+  const { unstorableAt } = findJsonFaults(value)
+  if (unstorableAt !== undefined) throw unstorable(unstorableAt)
+}
 
-  throw new HttpProblem(
+function tooDeep(): HttpProblem {
+  return new HttpProblem(
+    422,
+    'invalid-body',
+    'Body is nested too deeply',
+    `The body nests objects and arrays more than ${MAX_JSON_DEPTH} ` +
+      'levels deep, more than any door reads. Flatten it and send it again.',
+  )
+}
+
+function unstorable(path: string): HttpProblem {
+  return new HttpProblem(
     422,
     'invalid-body',
     'Body holds text that cannot be stored',
-    `The text at ${unstorable || 'the top level'} holds a NUL character ` +
+    `The text at ${path || 'the top level'} holds a NUL character ` +
       '(\\u0000) or half of a UTF-16 surrogate pair, which PostgreSQL ' +
       'cannot store. Remove it and send the body again.',
   )
 }
 
-// Level by level rather than by recursion, so any depth can be measured.
-function isNestedDeeperThan(value: unknown, limit: number): boolean {
-  let level = [value]
-  for (let depth = 0; level.length > 0; depth++) {
-    if (depth > limit) return true
+/** What is wrong with a parsed JSON value, if anything. */
+interface JsonFaults {
+  /** Objects and arrays nest deeper than `MAX_JSON_DEPTH`. */
+  tooDeep: boolean
+  /** Path of the first key or string PostgreSQL cannot store. */
+  unstorableAt?: string | undefined
+}
 
-    level = level.flatMap((item) =>
-      item !== null && typeof item === 'object' ? Object.values(item) : [],
-    )
+/**
+ * Walks `value` once. The walk stops going down past `MAX_JSON_DEPTH`, so
+ * that no body, however deep, can exhaust the stack.
+ */
+function findJsonFaults(value: unknown): JsonFaults {
+  const faults: JsonFaults = { tooDeep: false }
+  walk(value, '', 0, faults)
+
+  return faults
+}
+
+function walk(value: unknown, path: string, depth: number, faults: JsonFaults) {
+  if (depth > MAX_JSON_DEPTH) {
+    faults.tooDeep = true
+
+    return
   }
+  if (typeof value === 'string') {
+    if (!isStorableText(value)) faults.unstorableAt ??= path
 
-  return false
+    return
+  }
+  if (value === null || typeof value !== 'object') return
+
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = path === '' ? key : `${path}.${key}`
+    if (!isStorableText(key)) faults.unstorableAt ??= itemPath
+
+    walk(item, itemPath, depth + 1, faults)
+    if (faults.tooDeep) return
+  }
 }
 
 /** True when the request's body is JSON. */
@@ -172,27 +205,6 @@ function describeJson(value: unknown): string {
   if (value === null) return 'null'
 
   return `a ${typeof value}`
-}
-
-/**
- * The path of the first key or string in `value` that PostgreSQL cannot
- * store as text or jsonb, or undefined when there is none.
- */
-function findUnstorableText(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') {
-    return isStorableText(value) ? undefined : path
-  }
-  if (value === null || typeof value !== 'object') return undefined
-
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = path === '' ? key : `${path}.${key}`
-    if (!isStorableText(key)) return itemPath
-
-    const found = findUnstorableText(item, itemPath)
-    if (found !== undefined) return found
-  }
-
-  return undefined
 }
 
 const LONE_SURROGATE =
