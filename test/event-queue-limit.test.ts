@@ -1,25 +1,20 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
+import { postEvent } from './support/event-requests.js'
 import { createServerDatabase } from './support/test-database.js'
 import { openDatabase } from '../src/storage/database.js'
 import {
   startTestService,
-  TEST_SECRET,
   waitFor,
   type TestService,
 } from './support/test-service.js'
 import { dropServerDatabase, query } from './support/test-database.js'
 
-function postEvent(t: TestService, eventId: string) {
-  return t.service.app.inject({
-    method: 'POST',
-    url: '/webhooks/events',
-    headers: {
-      'content-type': 'application/json',
-      'x-webhook-secret': TEST_SECRET,
-    },
-    payload: { event_type: 'quote.sent', event_id: eventId },
+function postQuoteSent(t: TestService, eventId: string) {
+  return postEvent(t.service.app, {
+    event_type: 'quote.sent',
+    event_id: eventId,
   })
 }
 
@@ -71,12 +66,12 @@ describe('the events door when too many events are waiting', () => {
 
   it('answers 503 with Retry-After beyond the limit and stores it not', async () => {
     const release = await lockActivityLog(databaseUrl)
-    const accepted: ReturnType<typeof postEvent>[] = []
+    const accepted: ReturnType<typeof postQuoteSent>[] = []
     try {
       // Events go one at a time, each to a write stuck behind the lock or
       // to the queue behind them, until three wait in the queue.
       while (t.service.activityLog.waitingCount < 3) {
-        accepted.push(postEvent(t, `held-${accepted.length + 1}`))
+        accepted.push(postQuoteSent(t, `held-${accepted.length + 1}`))
         await waitFor(
           async () =>
             t.service.activityLog.waitingCount +
@@ -85,7 +80,7 @@ describe('the events door when too many events are waiting', () => {
           'the event to be written or queued',
         )
       }
-      const refused = await postEvent(t, 'one-too-many')
+      const refused = await postQuoteSent(t, 'one-too-many')
 
       assert.equal(refused.statusCode, 503)
       assert.equal(refused.headers['retry-after'], '1')

@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import type { FastifyInstance } from 'fastify'
 import { ENGINES, query, resetTables } from './support/test-database.js'
+import { postEvent } from './support/event-requests.js'
 import {
   startTestService,
   TEST_SECRET,
   type TestService,
 } from './support/test-service.js'
-
-function postEvent(
-  app: FastifyInstance,
-  body: unknown,
-  headers: Record<string, string | undefined> = {},
-) {
-  const all = {
-    'content-type': 'application/json',
-    'x-webhook-secret': TEST_SECRET,
-    ...headers,
-  }
-  const sent = Object.entries(all).filter(([, value]) => value !== undefined)
-
-  return app.inject({
-    method: 'POST',
-    url: '/webhooks/events',
-    headers: Object.fromEntries(sent) as Record<string, string>,
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-  })
-}
 
 async function countEvents(t: TestService): Promise<number> {
   const [row] = await query<{ n: string }>(

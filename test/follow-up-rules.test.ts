@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { parseRuleBook } from '../src/follow-up/rule-book.js'
 import { RULE_RUN_QUEUE } from '../src/jobs/job-queue.js'
+import { postEvent } from './support/event-requests.js'
 import { PushReceiver } from './support/push-receiver.js'
 import { ENGINES, query, resetTables } from './support/test-database.js'
 import {
   startTestService,
-  TEST_SECRET,
   waitFor,
   type TestService,
 } from './support/test-service.js'
@@ -64,15 +64,7 @@ rules:
 )
 
 function post(t: TestService, body: object) {
-  return t.service.app.inject({
-    method: 'POST',
-    url: '/webhooks/events',
-    headers: {
-      'content-type': 'application/json',
-      'x-webhook-secret': TEST_SECRET,
-    },
-    payload: body,
-  })
+  return postEvent(t.service.app, body)
 }
 
 function settledRun(t: TestService, ruleId: string) {
