@@ -17,6 +17,31 @@ async function storedMessages(t: TestService): Promise<number> {
   return rows.length
 }
 
+/**
+ * Posts `body` as Twilio posts JSON: the signature covers the called URL
+ * with the body's `bodySHA256` in its query. `sent` replaces the body on the
+ * way, for a body changed after it was signed.
+ */
+function sendSignedJson(t: TestService, body: string, sent = body) {
+  const hash = twilio.getExpectedBodyHash(body)
+  const path = `/pressos${INBOUND}?bodySHA256=${hash}`
+
+  return t.service.app.inject({
+    method: 'POST',
+    url: path,
+    headers: {
+      host: 'shop.local:3000',
+      'content-type': 'application/json',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(
+        TWILIO_TOKEN,
+        `http://shop.local:3000${path}`,
+        {},
+      ),
+    },
+    payload: sent,
+  })
+}
+
 for (const engine of ENGINES) {
   describe(`Twilio signatures on ${engine}`, () => {
     let t: TestService
@@ -198,24 +223,8 @@ for (const engine of ENGINES) {
 
     it('accepts JSON signed with the bodySHA256 scheme', async () => {
       const body = JSON.stringify(incomingTextParams())
-      const hash = twilio.getExpectedBodyHash(body)
-      const calledUrl = `http://shop.local:3000/pressos${INBOUND}?bodySHA256=${hash}`
-      const signature = twilio.getExpectedTwilioSignature(
-        TWILIO_TOKEN,
-        calledUrl,
-        {},
-      )
 
-      const response = await t.service.app.inject({
-        method: 'POST',
-        url: `/pressos${INBOUND}?bodySHA256=${hash}`,
-        headers: {
-          host: 'shop.local:3000',
-          'content-type': 'application/json',
-          'x-twilio-signature': signature,
-        },
-        payload: body,
-      })
+      const response = await sendSignedJson(t, body)
 
       assert.equal(response.statusCode, 200)
       assert.equal(await storedMessages(t), 1)
@@ -223,24 +232,12 @@ for (const engine of ENGINES) {
 
     it('refuses JSON whose body does not match its bodySHA256', async () => {
       const body = JSON.stringify(incomingTextParams())
-      const hash = twilio.getExpectedBodyHash(body)
-      const calledUrl = `http://shop.local:3000/pressos${INBOUND}?bodySHA256=${hash}`
-      const signature = twilio.getExpectedTwilioSignature(
-        TWILIO_TOKEN,
-        calledUrl,
-        {},
-      )
 
-      const response = await t.service.app.inject({
-        method: 'POST',
-        url: `/pressos${INBOUND}?bodySHA256=${hash}`,
-        headers: {
-          host: 'shop.local:3000',
-          'content-type': 'application/json',
-          'x-twilio-signature': signature,
-        },
-        payload: body.replace('48 hoodies', '480 hoodies'),
-      })
+      const response = await sendSignedJson(
+        t,
+        body,
+        body.replace('48 hoodies', '480 hoodies'),
+      )
 
       assert.equal(response.statusCode, 403)
       assert.equal(await storedMessages(t), 0)
@@ -252,23 +249,7 @@ for (const engine of ENGINES) {
         '"Extra":{}',
         '"Extra":' + '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000),
       )
-      const hash = twilio.getExpectedBodyHash(body)
-      const calledUrl = `http://shop.local:3000/pressos${INBOUND}?bodySHA256=${hash}`
-
-      const response = await t.service.app.inject({
-        method: 'POST',
-        url: `/pressos${INBOUND}?bodySHA256=${hash}`,
-        headers: {
-          host: 'shop.local:3000',
-          'content-type': 'application/json',
-          'x-twilio-signature': twilio.getExpectedTwilioSignature(
-            TWILIO_TOKEN,
-            calledUrl,
-            {},
-          ),
-        },
-        payload: body,
-      })
+      const response = await sendSignedJson(t, body)
 
       assert.equal(response.statusCode, 422)
       assert.match(response.json().detail, /more than 64 levels deep/)
