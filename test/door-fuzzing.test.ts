@@ -30,6 +30,7 @@ import { fuzzBudget } from './support/fuzz-budget.js'
 import { GmailTestServer } from './support/gmail-test-server.js'
 import {
   doorRequest,
+  sendDoorRequest,
   type DoorRequest,
   type RequestShape,
 } from './support/malformed-requests.js'
@@ -107,16 +108,6 @@ async function servicesEnv(gmail: GmailTestServer) {
   }
 }
 
-function send(t: TestService, request: DoorRequest) {
-  return t.service.app.inject({
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    remoteAddress: request.remoteAddress,
-    ...(request.body === undefined ? {} : { payload: request.body }),
-  })
-}
-
 /** Error lines logged about request `requestId`, from line `from` on. */
 function faultsLogged(
   t: TestService,
@@ -137,7 +128,7 @@ async function answerAndCheck(
   request: DoorRequest,
 ) {
   const logged = t.log.lines.length
-  const answer = await send(t, request)
+  const answer = await sendDoorRequest(t, request)
   const faults = faultsLogged(t, logged, answer.headers['x-request-id'])
   assertWellAnswered(answer, door, t.config, request.method, faults)
   assert.deepEqual(faults, [], 'the service logged a fault of its own')

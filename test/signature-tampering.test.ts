@@ -40,6 +40,7 @@ import {
 import { fuzzBudget } from './support/fuzz-budget.js'
 import {
   describeThisRequest,
+  sendDoorRequest,
   type DoorRequest,
 } from './support/malformed-requests.js'
 import { changedTables, countStoredRows } from './support/stored-rows.js'
@@ -281,16 +282,6 @@ const CASES: TamperCase[] = [
   })),
 ]
 
-function send(t: TestService, request: DoorRequest) {
-  return t.service.app.inject({
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    remoteAddress: request.remoteAddress,
-    payload: request.body,
-  })
-}
-
 for (const engine of ENGINES) {
   describe(`signed requests changed by one bit, on ${engine}`, () => {
     const budget = fuzzBudget(SECONDS_PER_ENGINE, CASES.length)
@@ -316,7 +307,7 @@ for (const engine of ENGINES) {
               fc.pre(tampered !== undefined)
 
               const before = await countStoredRows(t.database)
-              const answer = await send(t, tampered)
+              const answer = await sendDoorRequest(t, tampered)
               const after = await countStoredRows(t.database)
 
               assert.ok(
@@ -342,7 +333,7 @@ for (const engine of ENGINES) {
             seed,
           })
           for (const request of samples) {
-            const answer = await send(t, request)
+            const answer = await sendDoorRequest(t, request)
             assert.ok(
               answer.statusCode >= 200 && answer.statusCode < 300,
               `untouched request (FUZZ_SEED=${seed}) answered ` +

@@ -16,6 +16,7 @@ import {
 } from '../../src/console/example-bodies.js'
 import type { Door } from '../../src/doors/door.js'
 import type { PriceList } from '../../src/pricing/price-list.js'
+import type { TestService } from './test-service.js'
 
 /** One request to a door, as `app.inject` takes it. */
 export interface DoorRequest {
@@ -25,6 +26,17 @@ export interface DoorRequest {
   headers: Record<string, string | string[]>
   body: Buffer | undefined
   remoteAddress: string
+}
+
+/** Sends `request` to the in-process server of `t`. */
+export function sendDoorRequest(t: TestService, request: DoorRequest) {
+  return t.service.app.inject({
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    remoteAddress: request.remoteAddress,
+    ...(request.body === undefined ? {} : { payload: request.body }),
+  })
 }
 
 /** What the generators need to know beside the door. */
