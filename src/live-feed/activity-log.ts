@@ -7,16 +7,17 @@
  * next one, so a burst costs one durable flush rather than one per event.
  */
 import { randomUUID } from 'node:crypto'
-import { inArray, sql } from 'drizzle-orm'
+import { inArray } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { EventFacts, RuleBook } from '../follow-up/rule-book.js'
 import { isDatabaseOutage } from '../storage/database-outage.js'
-import { rowsOf, type Orm } from '../storage/database.js'
+import type { Orm } from '../storage/database.js'
 import { activityEvents } from '../storage/schema.js'
 import {
-  insertEvents,
-  insertRuleRuns,
+  insertBatch,
   type EventInsert,
+  type InsertedEvent,
+  type StoredCopy,
 } from './bulk-inserts.js'
 import { canonicalEventType } from './event-catalogue.js'
 
@@ -94,51 +95,33 @@ export async function storeEvents(
   events: IncomingEvent[],
   context: StoreContext,
 ): Promise<(StoredEvent | ReusedKeyError)[]> {
-  const ids = await allocateEventIds(tx, events.length)
-  const rows = events.map((event, i) => toRow(event, ids[i]!))
+  const rows = events.map(toRow)
+  const planned = planRuleRuns(rows, context.ruleBook)
 
-  const insertedIds = new Set(await insertEvents(tx, rows))
+  const outcomes = await insertBatch(tx, rows, planned)
+  await queueJobs(tx, outcomes, context.scheduler)
+  const firsts = await findFirstCopies(tx, rows, outcomes)
 
-  const repeats = await findRepeats(tx, rows, insertedIds)
-  const fresh = rows.filter((row) => insertedIds.has(row.id))
-  const runCounts = await queueRuleRuns(tx, fresh, context)
-
-  return rows.map((row, i) => {
-    if (insertedIds.has(row.id)) {
+  return outcomes.map((outcome, i) => {
+    const row = rows[i]!
+    if (outcome.inserted) {
       return {
-        id: row.id,
+        id: outcome.id,
         eventType: row.eventType,
         recognised: row.recognised,
         duplicate: false,
-        ruleRuns: runCounts.get(row.id) ?? 0,
+        ruleRuns: outcome.ruleRuns.length,
       }
     }
 
-    return describeRepeat(events[i]!, repeats.get(row.dedupeKey!)!)
+    return describeRepeat(events[i]!, firsts.get(row.dedupeKey!)!)
   })
 }
 
-type EventRow = EventInsert
-
-type RepeatRow = Pick<
-  typeof activityEvents.$inferSelect,
-  'id' | 'eventType' | 'recognised' | 'bodySha256' | 'dedupeKey'
->
-
-async function allocateEventIds(tx: Orm, count: number): Promise<number[]> {
-  const result = await tx.execute(sql`
-    select nextval(pg_get_serial_sequence('activity_events', 'id'))::text
-      as id
-    from generate_series(1, ${count})`)
-
-  return rowsOf<{ id: string }>(result).map((row) => Number(row.id))
-}
-
-function toRow(event: IncomingEvent, id: number): EventRow {
+function toRow(event: IncomingEvent): EventInsert {
   const eventType = canonicalEventType(event.rawEventType) ?? null
 
   return {
-    id,
     door: event.door,
     eventType,
     rawEventType: event.rawEventType,
@@ -155,15 +138,47 @@ function toRow(event: IncomingEvent, id: number): EventRow {
   }
 }
 
-async function findRepeats(
+// Rules are matched on every recognised event of the batch; the statement
+// stores the runs of those that turn out to be new.
+function planRuleRuns(rows: EventInsert[], ruleBook: RuleBook) {
+  return rows.flatMap((row, eventIndex) => {
+    if (row.eventType === null) return []
+
+    return ruleBook.matching(factsOf(row)).map((rule) => ({
+      eventIndex,
+      ruleId: rule.id,
+      rule,
+      jobId: randomUUID(),
+    }))
+  })
+}
+
+async function queueJobs(
   tx: Orm,
-  rows: EventRow[],
-  insertedIds: Set<number>,
-): Promise<Map<string, RepeatRow>> {
-  const keys = rows
-    .filter((row) => !insertedIds.has(row.id))
-    .map((row) => row.dedupeKey!)
-  if (keys.length === 0) return new Map()
+  outcomes: InsertedEvent[],
+  scheduler: RuleRunScheduler,
+) {
+  const runs = outcomes.flatMap((outcome) =>
+    outcome.ruleRuns.map((run) => ({ jobId: run.jobId, ruleRunId: run.id })),
+  )
+  if (runs.length > 0) await scheduler.enqueueRuleRuns(tx, runs)
+}
+
+// Repeats whose first copy the batch statement could not see (stored by the
+// same batch, or committed while it ran) are looked up once more.
+async function findFirstCopies(
+  tx: Orm,
+  rows: EventInsert[],
+  outcomes: InsertedEvent[],
+): Promise<Map<string, StoredCopy>> {
+  const firsts = new Map<string, StoredCopy>()
+  const unseen: string[] = []
+  outcomes.forEach((outcome, i) => {
+    if (outcome.inserted) return
+    if (outcome.first) firsts.set(outcome.first.dedupeKey, outcome.first)
+    else unseen.push(rows[i]!.dedupeKey!)
+  })
+  if (unseen.length === 0) return firsts
 
   const found = await tx
     .select({
@@ -174,14 +189,15 @@ async function findRepeats(
       dedupeKey: activityEvents.dedupeKey,
     })
     .from(activityEvents)
-    .where(inArray(activityEvents.dedupeKey, keys))
+    .where(inArray(activityEvents.dedupeKey, unseen))
+  for (const row of found) firsts.set(row.dedupeKey!, row as StoredCopy)
 
-  return new Map(found.map((row) => [row.dedupeKey!, row]))
+  return firsts
 }
 
 function describeRepeat(
   event: IncomingEvent,
-  first: RepeatRow,
+  first: StoredCopy,
 ): StoredEvent | ReusedKeyError {
   if (event.requireSameBody && first.bodySha256 !== event.bodySha256) {
     return new ReusedKeyError(first.id)
@@ -194,37 +210,6 @@ function describeRepeat(
     duplicate: true,
     ruleRuns: 0,
   }
-}
-
-async function queueRuleRuns(
-  tx: Orm,
-  fresh: EventRow[],
-  context: StoreContext,
-): Promise<Map<number, number>> {
-  const planned = fresh.flatMap((row) => {
-    if (row.eventType === null) return []
-
-    return context.ruleBook.matching(factsOf(row)).map((rule) => ({
-      eventId: row.id,
-      ruleId: rule.id,
-      rule,
-      jobId: randomUUID(),
-    }))
-  })
-  if (planned.length === 0) return new Map()
-
-  const runs = await insertRuleRuns(tx, planned)
-  await context.scheduler.enqueueRuleRuns(
-    tx,
-    runs.map((run) => ({ jobId: run.jobId, ruleRunId: run.id })),
-  )
-
-  const counts = new Map<number, number>()
-  for (const run of planned) {
-    counts.set(run.eventId, (counts.get(run.eventId) ?? 0) + 1)
-  }
-
-  return counts
 }
 
 /** What the follow-up rules see of a stored event. */

@@ -1,15 +1,15 @@
 /**
- * The activity log's two bulk statements, written as SQL that takes a whole
- * batch as one JSON parameter. Building a multi-row INSERT with a query
- * builder costs CPU per row and column; here a batch of any size is one
- * short statement with one parameter, the same on PostgreSQL and PGlite.
+ * The activity log's bulk statement, written as SQL that takes a whole batch
+ * as JSON parameters. Building a multi-row INSERT with a query builder costs
+ * CPU per row and column, and every statement costs a round trip; here a
+ * batch of any size, with its rule runs, is one statement on PostgreSQL and
+ * PGlite alike.
  */
 import { sql } from 'drizzle-orm'
 import { rowsOf, type Orm } from '../storage/database.js'
 
-/** An activity_events row about to be inserted, its id already taken. */
+/** An activity_events row about to be inserted. */
 export interface EventInsert {
-  id: number
   door: string
   eventType: string | null
   rawEventType: string
@@ -25,27 +25,134 @@ export interface EventInsert {
   requestId: string | null
 }
 
-/** A rule_runs row about to be inserted. */
+/** A rule_runs row about to be inserted with the event `eventIndex`. */
 export interface RuleRunInsert {
-  eventId: number
+  /** Position of the run's event in the batch. */
+  eventIndex: number
   ruleId: string
   rule: unknown
   jobId: string
 }
 
+/** What became of one event of a batch. */
+export interface InsertedEvent {
+  /** The id taken for it; when it was a repeat, not stored anywhere. */
+  id: number
+  inserted: boolean
+  /** The first copy of a repeat, when this statement could see it. */
+  first: StoredCopy | null
+  /** The rule runs stored with it, in no particular order. */
+  ruleRuns: { id: number; jobId: string }[]
+}
+
+/** The stored event that a repeat's dedupe key names. */
+export interface StoredCopy {
+  id: number
+  eventType: string | null
+  recognised: boolean
+  bodySha256: string | null
+  dedupeKey: string
+}
+
 /**
- * Inserts `rows`, skipping those whose dedupe key is already stored, and
- * returns the ids of the rows inserted. Rows go in dedupe-key order, so that
- * two batches written at once take their keys' locks in the same order and
- * cannot deadlock on a key sent to both.
+ * Inserts `rows`, skipping those whose dedupe key is already stored, and the
+ * rule runs of the rows inserted; answers for each row in order. Rows go in
+ * dedupe-key order, so that two batches written at once take their keys'
+ * locks in the same order and cannot deadlock on a key sent to both.
+ *
+ * A repeat's first copy is looked up in the statement's own snapshot, which
+ * misses a copy inserted by this same statement or committed while it ran:
+ * `first` is null then, and the caller looks again.
  */
-export async function insertEvents(
+export async function insertBatch(
   tx: Orm,
   rows: EventInsert[],
-): Promise<number[]> {
-  const batch = JSON.stringify(
-    rows.map((row) => ({
-      id: row.id,
+  runs: RuleRunInsert[],
+): Promise<InsertedEvent[]> {
+  const result = await tx.execute(sql`
+    with input as (
+      select nextval(pg_get_serial_sequence('activity_events', 'id')) as id,
+        e.*
+      from json_to_recordset(${eventsJson(rows)}::json) as e(ord int,
+        door text, event_type text, raw_event_type text, recognised boolean,
+        event_id text, source text, work_order_id text,
+        occurred_at timestamptz, dedupe_key text, body_sha256 text,
+        payload jsonb, derived_from_event_id bigint, request_id text)
+    ),
+    inserted as (
+      insert into activity_events (id, door, event_type, raw_event_type,
+        recognised, event_id, source, work_order_id, occurred_at,
+        dedupe_key, body_sha256, payload, derived_from_event_id, request_id)
+      select id, door, event_type, raw_event_type, recognised, event_id,
+        source, work_order_id, occurred_at, dedupe_key, body_sha256,
+        payload, derived_from_event_id, request_id
+      from input
+      order by dedupe_key
+      on conflict (dedupe_key) do nothing
+      returning id
+    ),
+    runs as (
+      insert into rule_runs (event_id, rule_id, rule, job_id)
+      select inserted.id, r.rule_id, r.rule, r.job_id
+      from json_to_recordset(${runsJson(runs)}::json) as r(ord int,
+        rule_id text, rule jsonb, job_id uuid)
+      join input using (ord)
+      join inserted on inserted.id = input.id
+      returning id, event_id, job_id
+    )
+    select input.ord, input.id::text, inserted.id is not null as inserted,
+      first.id::text as first_id, first.event_type as first_event_type,
+      first.recognised as first_recognised,
+      first.body_sha256 as first_body_sha256,
+      (select json_agg(json_build_array(runs.id::text, runs.job_id))
+        from runs where runs.event_id = input.id) as runs
+    from input
+    left join inserted on inserted.id = input.id
+    left join activity_events first
+      on inserted.id is null and first.dedupe_key = input.dedupe_key
+    order by input.ord`)
+
+  return rowsOf<BatchRow>(result).map((row, i) =>
+    toInsertedEvent(row, rows[i]!),
+  )
+}
+
+interface BatchRow {
+  ord: number
+  id: string
+  inserted: boolean
+  first_id: string | null
+  first_event_type: string | null
+  first_recognised: boolean | null
+  first_body_sha256: string | null
+  runs: [string, string][] | null
+}
+
+function toInsertedEvent(row: BatchRow, sent: EventInsert): InsertedEvent {
+  return {
+    id: Number(row.id),
+    inserted: row.inserted,
+    first:
+      row.first_id === null
+        ? null
+        : {
+            id: Number(row.first_id),
+            eventType: row.first_event_type,
+            recognised: row.first_recognised!,
+            bodySha256: row.first_body_sha256,
+            dedupeKey: sent.dedupeKey!,
+          },
+    ruleRuns: (row.runs ?? []).map(([id, jobId]) => ({
+      id: Number(id),
+      jobId,
+    })),
+  }
+}
+
+function eventsJson(rows: EventInsert[]): string {
+  return JSON.stringify(
+    rows.map((row, ord) => ({
+      ord,
       door: row.door,
       event_type: row.eventType,
       raw_event_type: row.rawEventType,
@@ -61,49 +168,15 @@ export async function insertEvents(
       request_id: row.requestId,
     })),
   )
-
-  const result = await tx.execute(sql`
-    insert into activity_events (id, door, event_type, raw_event_type,
-      recognised, event_id, source, work_order_id, occurred_at, dedupe_key,
-      body_sha256, payload, derived_from_event_id, request_id)
-    select id, door, event_type, raw_event_type, recognised, event_id,
-      source, work_order_id, occurred_at, dedupe_key, body_sha256, payload,
-      derived_from_event_id, request_id
-    from json_to_recordset(${batch}::json) as e(id bigint, door text,
-      event_type text, raw_event_type text, recognised boolean,
-      event_id text, source text, work_order_id text,
-      occurred_at timestamptz, dedupe_key text, body_sha256 text,
-      payload jsonb, derived_from_event_id bigint, request_id text)
-    order by dedupe_key
-    on conflict (dedupe_key) do nothing
-    returning id::text`)
-
-  return rowsOf<{ id: string }>(result).map((row) => Number(row.id))
 }
 
-/** Inserts `runs` and returns each one's id with its job id. */
-export async function insertRuleRuns(
-  tx: Orm,
-  runs: RuleRunInsert[],
-): Promise<{ id: number; jobId: string }[]> {
-  const batch = JSON.stringify(
+function runsJson(runs: RuleRunInsert[]): string {
+  return JSON.stringify(
     runs.map((run) => ({
-      event_id: run.eventId,
+      ord: run.eventIndex,
       rule_id: run.ruleId,
       rule: run.rule,
       job_id: run.jobId,
     })),
   )
-
-  const result = await tx.execute(sql`
-    insert into rule_runs (event_id, rule_id, rule, job_id)
-    select event_id, rule_id, rule, job_id
-    from json_to_recordset(${batch}::json) as r(event_id bigint,
-      rule_id text, rule jsonb, job_id uuid)
-    returning id::text, job_id::text`)
-
-  return rowsOf<{ id: string; job_id: string }>(result).map((row) => ({
-    id: Number(row.id),
-    jobId: row.job_id,
-  }))
 }

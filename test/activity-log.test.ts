@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict'
+import { after, before, beforeEach, describe, it } from 'node:test'
+import pino from 'pino'
+import { parseRuleBook } from '../src/follow-up/rule-book.js'
+import { JobQueue, RULE_RUN_QUEUE } from '../src/jobs/job-queue.js'
+import {
+  ReusedKeyError,
+  storeEvents,
+  type IncomingEvent,
+  type StoreContext,
+} from '../src/live-feed/activity-log.js'
+import type { Database } from '../src/storage/database.js'
+import {
+  createTestDatabase,
+  ENGINES,
+  query,
+  resetTables,
+} from './support/test-database.js'
+
+const RULES = parseRuleBook(
+  `
+rules:
+  - id: paid-invoice-to-inbox
+    on: invoice.paid
+    actions:
+      - type: inbox_item
+        title: "Invoice paid on {{work_order_id}}"
+`,
+  'activity-log-test-rules.yaml',
+)
+
+function paidInvoice(eventId: string, extra = {}): IncomingEvent {
+  const payload = { event_type: 'invoice.paid', event_id: eventId, ...extra }
+
+  return {
+    door: 'webhooks.events',
+    rawEventType: 'invoice.paid',
+    eventId,
+    source: 'printpath',
+    workOrderId: 'WO-1042',
+    payload,
+    dedupeKey: `event:${eventId}`,
+    bodySha256: JSON.stringify(payload),
+  }
+}
+
+async function count(database: Database, table: string): Promise<number> {
+  const [row] = await query<{ n: string }>(
+    database,
+    `select count(*)::text as n from ${table}`,
+  )
+
+  return Number(row!.n)
+}
+
+for (const engine of ENGINES) {
+  describe(`storing a batch of events on ${engine}`, () => {
+    let database: Database
+    let jobs: JobQueue
+    let context: StoreContext
+
+    before(async () => {
+      database = await createTestDatabase(engine)
+      const logger = pino({ level: 'silent' })
+      await database.migrate(async () => {
+        jobs = await JobQueue.start(
+          database,
+          {
+            retryLimit: 0,
+            retryDelaySeconds: 1,
+            timeoutSeconds: 60,
+            concurrency: 1,
+          },
+          logger,
+        )
+      })
+      context = { ruleBook: RULES, scheduler: jobs }
+    })
+    after(async () => {
+      await jobs.stop()
+      await database.close()
+    })
+    beforeEach(() => resetTables(database))
+
+    const store = (events: IncomingEvent[]) =>
+      database.orm.transaction((tx) => storeEvents(tx, events, context))
+
+    it('stores a key sent twice in one batch once, answering both', async () => {
+      const [first, second] = await store([
+        paidInvoice('pp-1'),
+        paidInvoice('pp-1'),
+      ])
+
+      assert.ok(!(first instanceof ReusedKeyError))
+      assert.ok(!(second instanceof ReusedKeyError))
+      assert.equal(first!.duplicate, false)
+      assert.equal(second!.duplicate, true)
+      assert.equal(second!.id, first!.id)
+      assert.equal(await count(database, 'activity_events'), 1)
+      assert.equal(await count(database, 'rule_runs'), 1)
+    })
+
+    it('answers a repeat of a stored event with the first copy', async () => {
+      const [stored] = await store([paidInvoice('pp-2')])
+      const [fresh, repeat] = await store([
+        paidInvoice('pp-3'),
+        paidInvoice('pp-2', { resent: true }),
+      ])
+
+      assert.ok(!(stored instanceof ReusedKeyError))
+      assert.ok(!(repeat instanceof ReusedKeyError))
+      assert.equal(repeat!.id, stored!.id)
+      assert.equal(repeat!.duplicate, true)
+      assert.equal(repeat!.ruleRuns, 0)
+      assert.equal((fresh as { ruleRuns: number }).ruleRuns, 1)
+      assert.equal(await count(database, 'activity_events'), 2)
+    })
+
+    it('queues one job for each rule run of the new events', async () => {
+      const outcomes = await store([
+        paidInvoice('pp-4'),
+        paidInvoice('pp-5'),
+        { ...paidInvoice('pp-6'), rawEventType: 'not.in.catalogue' },
+      ])
+
+      assert.deepEqual(
+        outcomes.map((o) => (o as { ruleRuns: number }).ruleRuns),
+        [1, 1, 0],
+      )
+      const runs = await query<{ job_id: string; event_id: string }>(
+        database,
+        'select job_id::text, event_id::text from rule_runs order by id',
+      )
+      assert.equal(runs.length, 2)
+      for (const run of runs) {
+        const job = await jobs.findJob(RULE_RUN_QUEUE, run.job_id)
+        assert.ok(job, `rule run of event ${run.event_id} has its job`)
+      }
+    })
+
+    it('refuses a key reused with another body in the same batch', async () => {
+      const keyed = (eventType: string): IncomingEvent => ({
+        door: 'webhooks.events',
+        rawEventType: eventType,
+        payload: { event_type: eventType },
+        dedupeKey: 'idempotency-key:webhooks.events:run-9',
+        bodySha256: eventType,
+        requireSameBody: true,
+      })
+      const [first, second] = await store([
+        keyed('quote.sent'),
+        keyed('quote.expired'),
+      ])
+
+      assert.ok(!(first instanceof ReusedKeyError))
+      assert.ok(second instanceof ReusedKeyError)
+      assert.equal(second.existingId, first!.id)
+      assert.equal(await count(database, 'activity_events'), 1)
+    })
+  })
+}
