@@ -20,11 +20,25 @@ export function matchesSecret(
 
   const givenDigest = digest(given)
   let matched = false
-  for (const secret of accepted) {
-    matched = timingSafeEqual(givenDigest, digest(secret)) || matched
+  for (const secretDigest of digestsOf(accepted)) {
+    matched = timingSafeEqual(givenDigest, secretDigest) || matched
   }
 
   return matched
+}
+
+// The accepted values are fixed for the life of their list (the server's
+// configuration), so each list is hashed once.
+const acceptedDigests = new WeakMap<readonly string[], Buffer[]>()
+
+function digestsOf(accepted: readonly string[]): Buffer[] {
+  let digests = acceptedDigests.get(accepted)
+  if (!digests) {
+    digests = accepted.map(digest)
+    acceptedDigests.set(accepted, digests)
+  }
+
+  return digests
 }
 
 function digest(value: string): Buffer {

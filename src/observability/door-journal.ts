@@ -65,7 +65,7 @@ export class DoorJournal {
   /** Takes one outcome; suits `OutcomeListener`. */
   readonly record = (outcome: DoorOutcome) => {
     const hour = startOfHour(outcome.finishedAt)
-    const key = JSON.stringify([outcome.doorId, hour.getTime(), outcome.reason])
+    const key = `${outcome.doorId} ${hour.getTime()} ${outcome.reason}`
     const count = this.counts.get(key)
     if (count) {
       count.requests += 1

@@ -19,7 +19,7 @@ export interface DoorOutcome {
   /** What the caller was told, for refusals. */
   detail: string | undefined
   clientAddress: string
-  /** The request headers, secrets masked. */
+  /** The request headers, secrets masked; for refusals only, else empty. */
   headers: Record<string, string>
   requestId: string
   /** From the request's arrival to the answer, in seconds. */
@@ -61,7 +61,7 @@ export function outcomeOf(
     reason: failed ? (problem?.slug ?? `http-${reply.statusCode}`) : 'ok',
     detail: failed ? problem?.detail : undefined,
     clientAddress: request.ip,
-    headers: maskedHeaders(request.headers),
+    headers: failed ? maskedHeaders(request.headers) : {},
     requestId: request.id,
     durationSeconds: reply.elapsedTime / 1000,
     finishedAt: new Date(),
