@@ -12,6 +12,7 @@ import type { Door, DoorContext } from './doors/door.js'
 import { DOORS } from './doors/registry.js'
 import { storeDerivedEvent } from './follow-up/derived-events.js'
 import { loadRuleBook, type RuleBook } from './follow-up/rule-book.js'
+import { RuleRunRelay } from './follow-up/rule-run-relay.js'
 import { RuleRunner } from './follow-up/rule-runner.js'
 import { trustNetworks } from './guards/trusted-network.js'
 import { buildApp } from './http/app.js'
@@ -84,9 +85,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const database =
     options.database ?? (await openConfiguredDatabase(config, logger))
   const jobs = await migrateAndStartJobs(database, config, logger)
+  const relay = new RuleRunRelay(
+    database,
+    jobs,
+    logger.child({ part: 'follow-up' }),
+  )
   const activityLog = new ActivityLog(
     database.orm,
     { ruleBook, scheduler: jobs },
+    relay,
     logger,
     config.eventQueueLimit,
   )
@@ -98,6 +105,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger,
   })
   await startRuleWorkers(jobs, database, activityLog, notifier, options)
+  await relay.start()
   const fileStore = await createFileStore(config.files, config.dataDir)
   const mailbox = config.gmail.credentials
     ? Mailbox.connect(config.gmail)
@@ -167,6 +175,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const close = async () => {
     await app.close()
     await activityLog.drain()
+    await relay.stop()
     await doorJournal.stop()
     logger.info('stopped taking requests; every accepted event is stored')
     await jobs.stop()

@@ -5,6 +5,7 @@ import { postEvent } from './support/event-requests.js'
 import {
   startTestService,
   TEST_SECRET,
+  waitFor,
   type TestService,
 } from './support/test-service.js'
 
@@ -126,7 +127,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(await query(t.database, 'select id from rule_runs'), [])
     })
 
-    it('queues the follow-up rules that match the event', async () => {
+    it('stores the matching rule runs and queues a job for each', async () => {
       const response = await postEvent(t.service.app, {
         event_type: 'lead.new_inquiry',
         data: { name: 'Rosa' },
@@ -138,14 +139,22 @@ for (const engine of ENGINES) {
         'select rule_id, job_id from rule_runs',
       )
       assert.equal(runs.length, response.json().follow_ups_queued)
+      const jobIds = await waitFor(async () => {
+        const queued = await query<any>(
+          t.database,
+          `select job_id::text from rule_runs where job_id is not null`,
+        )
+
+        return queued.length === runs.length && queued.map((r) => r.job_id)
+      }, 'every rule run to have its job')
       const jobs = await query<any>(
         t.database,
         `select id::text from pgboss.job where name = 'follow-up-rule-run'`,
       )
       assert.deepEqual(
         jobs.map((job) => job.id).sort(),
-        runs.map((run) => run.job_id).sort(),
-        'every rule run has its job, stored with the event',
+        jobIds.sort(),
+        'every rule run has its job, and no job is without one',
       )
     })
 

@@ -1,10 +1,13 @@
 /**
  * The activity log: every event that came in, stored together with the
- * follow-up rule runs it set off and their jobs, in one transaction.
+ * follow-up rule runs it set off.
  *
- * Concurrent requests share transactions (group commit): while one batch is
+ * Concurrent requests share statements (group commit): while one batch is
  * being written, new events wait in line and go to disk together in the
- * next one, so a burst costs one durable flush rather than one per event.
+ * next one, so a burst costs one statement and one durable flush rather
+ * than one per event. A batch's rule runs are stored with it and put on the
+ * job queue moments later by the relay (rule-run-relay.ts); events stored
+ * inside another door's transaction have their jobs queued in it.
  */
 import { randomUUID } from 'node:crypto'
 import { inArray } from 'drizzle-orm'
@@ -86,20 +89,28 @@ export interface StoreContext {
   scheduler: RuleRunScheduler
 }
 
+/** Hears that rule runs were stored without their jobs. */
+export interface RuleRunOutbox {
+  poke(): void
+}
+
 /**
- * Stores `events` in the open transaction `tx`, matches the follow-up rules
- * on each new recognised event and queues a job for every rule run.
+ * Stores `events` through `tx` and matches the follow-up rules on each new
+ * recognised event. With `queueJobs`, `tx` must be an open transaction and
+ * a job is queued in it for every rule run; without, the rule runs are left
+ * for the relay and `tx` may be the database itself.
  */
 export async function storeEvents(
   tx: Orm,
   events: IncomingEvent[],
   context: StoreContext,
+  { queueJobs = true } = {},
 ): Promise<(StoredEvent | ReusedKeyError)[]> {
   const rows = events.map(toRow)
-  const planned = planRuleRuns(rows, context.ruleBook)
+  const planned = planRuleRuns(rows, context.ruleBook, queueJobs)
 
   const outcomes = await insertBatch(tx, rows, planned)
-  await queueJobs(tx, outcomes, context.scheduler)
+  if (queueJobs) await queueJobsOf(tx, outcomes, context.scheduler)
   const firsts = await findFirstCopies(tx, rows, outcomes)
 
   return outcomes.map((outcome, i) => {
@@ -140,7 +151,11 @@ function toRow(event: IncomingEvent): EventInsert {
 
 // Rules are matched on every recognised event of the batch; the statement
 // stores the runs of those that turn out to be new.
-function planRuleRuns(rows: EventInsert[], ruleBook: RuleBook) {
+function planRuleRuns(
+  rows: EventInsert[],
+  ruleBook: RuleBook,
+  withJobIds: boolean,
+) {
   return rows.flatMap((row, eventIndex) => {
     if (row.eventType === null) return []
 
@@ -148,18 +163,18 @@ function planRuleRuns(rows: EventInsert[], ruleBook: RuleBook) {
       eventIndex,
       ruleId: rule.id,
       rule,
-      jobId: randomUUID(),
+      jobId: withJobIds ? randomUUID() : null,
     }))
   })
 }
 
-async function queueJobs(
+async function queueJobsOf(
   tx: Orm,
   outcomes: InsertedEvent[],
   scheduler: RuleRunScheduler,
 ) {
   const runs = outcomes.flatMap((outcome) =>
-    outcome.ruleRuns.map((run) => ({ jobId: run.jobId, ruleRunId: run.id })),
+    outcome.ruleRuns.map((run) => ({ jobId: run.jobId!, ruleRunId: run.id })),
   )
   if (runs.length > 0) await scheduler.enqueueRuleRuns(tx, runs)
 }
@@ -241,9 +256,10 @@ const MAX_CONCURRENT_WRITES = 2
 
 /**
  * The write path of the doors: `record` resolves once the event and its
- * follow-up jobs are committed, sharing the transaction with whatever other
- * events arrived meanwhile. Up to `MAX_CONCURRENT_WRITES` batches are
- * written at once, so that one batch is gathered while another commits.
+ * rule runs are committed, sharing the statement with whatever other events
+ * arrived meanwhile; `outbox` hears of the rule runs, to queue their jobs.
+ * Up to `MAX_CONCURRENT_WRITES` batches are written at once, so that one
+ * batch is gathered while another commits.
  */
 export class ActivityLog {
   private waiting: Waiting[] = []
@@ -253,6 +269,7 @@ export class ActivityLog {
   constructor(
     private readonly orm: Orm,
     private readonly context: StoreContext,
+    private readonly outbox: RuleRunOutbox,
     private readonly logger: Logger,
     /** Most events that may wait; more are refused at once, not queued. */
     private readonly queueLimit: number,
@@ -327,14 +344,17 @@ export class ActivityLog {
 
   private async writeBatch(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await this.orm.transaction((tx) =>
-        storeEvents(
-          tx,
-          batch.map((item) => item.event),
-          this.context,
-        ),
+      // One statement stores the whole batch, so it needs no transaction.
+      const outcomes = await storeEvents(
+        this.orm,
+        batch.map((item) => item.event),
+        this.context,
+        { queueJobs: false },
       )
       settle(batch, outcomes)
+      if (outcomes.some((o) => !(o instanceof ReusedKeyError) && o.ruleRuns)) {
+        this.outbox.poke()
+      }
     } catch (error) {
       // Without a database, writing them one by one would only fail slower.
       if (batch.length === 1 || isDatabaseOutage(error)) {

@@ -31,7 +31,8 @@ export interface RuleRunInsert {
   eventIndex: number
   ruleId: string
   rule: unknown
-  jobId: string
+  /** Its job's id when the job is queued with it; null leaves it to the relay. */
+  jobId: string | null
 }
 
 /** What became of one event of a batch. */
@@ -42,7 +43,7 @@ export interface InsertedEvent {
   /** The first copy of a repeat, when this statement could see it. */
   first: StoredCopy | null
   /** The rule runs stored with it, in no particular order. */
-  ruleRuns: { id: number; jobId: string }[]
+  ruleRuns: { id: number; jobId: string | null }[]
 }
 
 /** The stored event that a repeat's dedupe key names. */
@@ -125,7 +126,7 @@ interface BatchRow {
   first_event_type: string | null
   first_recognised: boolean | null
   first_body_sha256: string | null
-  runs: [string, string][] | null
+  runs: [string, string | null][] | null
 }
 
 function toInsertedEvent(row: BatchRow, sent: EventInsert): InsertedEvent {

@@ -86,6 +86,10 @@ export const ruleRuns = pgTable(
   (table) => [
     unique('rule_runs_event_rule_key').on(table.eventId, table.ruleId),
     index('rule_runs_status_idx').on(table.status),
+    // The rule runs still waiting for their job (see rule-run-relay.ts).
+    index('rule_runs_unqueued_idx')
+      .on(table.id)
+      .where(sql`${table.jobId} is null`),
     check(
       'rule_runs_status_check',
       sql`${table.status} in ('queued', 'running', 'retrying', 'done', 'failed')`,

@@ -1,0 +1,1 @@
+CREATE INDEX "rule_runs_unqueued_idx" ON "rule_runs" USING btree ("id") WHERE "rule_runs"."job_id" is null;

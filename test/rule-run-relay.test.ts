@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict'
+import { after, before, beforeEach, describe, it } from 'node:test'
+import pino from 'pino'
+import { parseRuleBook } from '../src/follow-up/rule-book.js'
+import { RuleRunRelay } from '../src/follow-up/rule-run-relay.js'
+import { JobQueue } from '../src/jobs/job-queue.js'
+import {
+  storeEvents,
+  type IncomingEvent,
+} from '../src/live-feed/activity-log.js'
+import { openDatabase, type Database } from '../src/storage/database.js'
+import {
+  createServerDatabase,
+  dropServerDatabase,
+  query,
+  resetTables,
+} from './support/test-database.js'
+
+const RULES = parseRuleBook(
+  `
+rules:
+  - id: paid-invoice-to-inbox
+    on: invoice.paid
+    actions:
+      - type: inbox_item
+        title: "Invoice paid on {{work_order_id}}"
+  - id: paid-invoice-to-ledger
+    on: invoice.paid
+    actions:
+      - type: inbox_item
+        title: "Book the payment of {{work_order_id}}"
+`,
+  'relay-test-rules.yaml',
+)
+
+const SETTINGS = {
+  retryLimit: 0,
+  retryDelaySeconds: 1,
+  timeoutSeconds: 60,
+  concurrency: 1,
+}
+
+const silent = pino({ level: 'silent' })
+
+function paidInvoices(count: number): IncomingEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    door: 'webhooks.events',
+    rawEventType: 'invoice.paid',
+    workOrderId: `WO-${i}`,
+    payload: { event_type: 'invoice.paid', n: i },
+  }))
+}
+
+/** A database and job queue as one service process holds them. */
+async function openProcess(url: string) {
+  const database = await openDatabase({ databaseUrl: url })
+  let jobs!: JobQueue
+  await database.migrate(async () => {
+    jobs = await JobQueue.start(database, SETTINGS, silent)
+  })
+
+  return { database, jobs, relay: new RuleRunRelay(database, jobs, silent) }
+}
+
+describe('the rule-run relay', () => {
+  let url: string
+  let first: Awaited<ReturnType<typeof openProcess>>
+  let second: Awaited<ReturnType<typeof openProcess>>
+
+  before(async () => {
+    url = await createServerDatabase()
+    first = await openProcess(url)
+    second = await openProcess(url)
+  })
+  after(async () => {
+    for (const process of [first, second]) {
+      await process.relay.stop()
+      await process.jobs.stop()
+      await process.database.close()
+    }
+    await dropServerDatabase(url)
+  })
+  beforeEach(() => resetTables(first.database))
+
+  // Rule runs stored and not yet relayed, as a process killed in between
+  // leaves them.
+  async function storeWithoutJobs(database: Database, events: number) {
+    await storeEvents(
+      database.orm,
+      paidInvoices(events),
+      { ruleBook: RULES, scheduler: first.jobs },
+      { queueJobs: false },
+    )
+  }
+
+  async function relayCounts(database: Database) {
+    const [row] = await query<{ runs: number; waiting: number; jobs: number }>(
+      database,
+      `select (select count(*)::int from rule_runs) as runs,
+         (select count(*)::int from rule_runs where job_id is null)
+           as waiting,
+         (select count(*)::int from pgboss.job j
+           join rule_runs r on r.job_id = j.id) as jobs`,
+    )
+
+    return row!
+  }
+
+  it('queues, when it starts, the rule runs left without a job', async () => {
+    await storeWithoutJobs(first.database, 30)
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 60,
+      waiting: 60,
+      jobs: 0,
+    })
+
+    await first.relay.start()
+
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 60,
+      waiting: 0,
+      jobs: 60,
+    })
+  })
+
+  it('queues each rule run once when two processes relay at once', async () => {
+    await storeWithoutJobs(first.database, 700)
+
+    await Promise.all([
+      first.relay.relayWaiting(),
+      second.relay.relayWaiting(),
+      first.relay.relayWaiting(),
+      second.relay.relayWaiting(),
+    ])
+
+    const [jobs] = await query<{ n: number }>(
+      first.database,
+      `select count(*)::int as n from pgboss.job
+       where name = 'follow-up-rule-run'`,
+    )
+    assert.equal(jobs!.n, 1400, 'one job a rule run, none twice')
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 1400,
+      waiting: 0,
+      jobs: 1400,
+    })
+  })
+})
