@@ -1,5 +1,5 @@
 /**
- * The servers the benchmark measures: two baselines and the service on
+ * The servers the benchmark measures: three baselines and the service on
  * each engine. Each start gets a store of its own (a fresh database or
  * folder), deleted when the target is closed.
  */
@@ -14,7 +14,7 @@ import type { LoadReport } from './load.js'
 import { BENCH_SECRETS, type ScenarioName } from './scenarios.js'
 import {
   countStoredRows,
-  EXPRESS_ROW_STORE,
+  BASELINE_ROW_STORE,
   SERVICE_ROW_STORES,
   type RowStore,
   type StoredRows,
@@ -22,7 +22,11 @@ import {
 import { startTarget, type RunningTarget } from './target-process.js'
 
 export type TargetName =
-  'bare-fastify' | 'express' | 'service-postgres' | 'service-pglite'
+  | 'bare-fastify'
+  | 'express'
+  | 'fastify-group-commit'
+  | 'service-postgres'
+  | 'service-pglite'
 
 /** A target started for one scenario. */
 export interface StartedTarget {
@@ -93,19 +97,33 @@ export const bareFastify: BenchTarget = {
 export const expressInsert: BenchTarget = {
   name: 'express',
   title: 'Express + pg, 1 INSERT/request',
-  async start(scenario, workDir) {
-    const databaseUrl = await createServerDatabase()
-    const logPath = path.join(workDir, `express-${scenario}.log`)
-    const launch = {
-      args: ['--import', 'tsx', 'bench/baselines/express-insert.ts'],
-      env: { DATABASE_URL: databaseUrl, WEBHOOK_SECRET: BENCH_SECRETS.webhook },
-      logPath,
-    }
+  start: (scenario, workDir) =>
+    startBaselineOnDatabase('express-insert', scenario, workDir),
+}
 
-    return startWithStore(launch, { databaseUrl }, EXPRESS_ROW_STORE, () =>
-      dropServerDatabase(databaseUrl),
-    )
-  },
+/** Fastify with the leanest group commit, on a database of its own. */
+export const fastifyGroupCommit: BenchTarget = {
+  name: 'fastify-group-commit',
+  title: 'Fastify + pg, 1 INSERT/batch',
+  start: (scenario, workDir) =>
+    startBaselineOnDatabase('fastify-group-commit', scenario, workDir),
+}
+
+async function startBaselineOnDatabase(
+  baseline: string,
+  scenario: ScenarioName,
+  workDir: string,
+): Promise<StartedTarget> {
+  const databaseUrl = await createServerDatabase()
+  const launch = {
+    args: ['--import', 'tsx', `bench/baselines/${baseline}.ts`],
+    env: { DATABASE_URL: databaseUrl, WEBHOOK_SECRET: BENCH_SECRETS.webhook },
+    logPath: path.join(workDir, `${baseline}-${scenario}.log`),
+  }
+
+  return startWithStore(launch, { databaseUrl }, BASELINE_ROW_STORE, () =>
+    dropServerDatabase(databaseUrl),
+  )
 }
 
 /** The service on a fresh database of the PostgreSQL server. */
@@ -150,6 +168,7 @@ export const serviceOnPglite: BenchTarget = {
 export const BENCH_TARGETS: Record<TargetName, BenchTarget> = {
   'bare-fastify': bareFastify,
   express: expressInsert,
+  'fastify-group-commit': fastifyGroupCommit,
   'service-postgres': serviceOnPostgres,
   'service-pglite': serviceOnPglite,
 }

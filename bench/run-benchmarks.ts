@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: drives the events, text-message and quote doors with
- * autocannon, side by side with two baselines on the same events (bare
- * Fastify, the ceiling; Express with one INSERT a request, the hand-made
- * way), one target at a time. Prints a markdown table and checks the
+ * autocannon, side by side with three baselines on the same events (bare
+ * Fastify, the ceiling for Node; Express with one INSERT a request, the
+ * hand-made way; Fastify with one INSERT a batch, the ceiling for a durable
+ * write), one target at a time. Prints a markdown table and checks the
  * service's targets; it never fails on a figure, only on a broken run.
  *
  *     npm run bench                       # BENCH_SECONDS=10 by default
@@ -36,6 +37,7 @@ import { killAllTargets } from './target-process.js'
 const RUNS: [TargetName, ScenarioName][] = [
   ['bare-fastify', 'events'],
   ['express', 'events'],
+  ['fastify-group-commit', 'events'],
   ['service-postgres', 'events'],
   ['service-postgres', 'sms'],
   ['service-postgres', 'quote'],

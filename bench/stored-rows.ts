@@ -4,7 +4,7 @@
  * row, and no refused request any.
  */
 import type { SqlExecutor } from '../src/storage/database.js'
-import { EXPRESS_EVENTS_TABLE } from './baselines/express-events-table.js'
+import { BASELINE_EVENTS_TABLE } from './baselines/baseline-events-table.js'
 import type { LoadReport } from './load.js'
 import { smsSidOf, type ScenarioName } from './scenarios.js'
 
@@ -39,9 +39,9 @@ export const SERVICE_ROW_STORES: Record<ScenarioName, RowStore> = {
   },
 }
 
-/** The Express baseline's table. */
-export const EXPRESS_ROW_STORE: RowStore = {
-  from: `${EXPRESS_EVENTS_TABLE} where true`,
+/** The database baselines' table. */
+export const BASELINE_ROW_STORE: RowStore = {
+  from: `${BASELINE_EVENTS_TABLE} where true`,
   key: 'event_id',
   keyOf: sameId,
 }

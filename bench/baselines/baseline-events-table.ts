@@ -1,2 +1,2 @@
-/** The table the Express baseline stores events in, one row an event. */
-export const EXPRESS_EVENTS_TABLE = 'express_events'
+/** The table the database baselines store events in, one row an event. */
+export const BASELINE_EVENTS_TABLE = 'baseline_events'

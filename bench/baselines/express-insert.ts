@@ -8,7 +8,7 @@
  */
 import express from 'express'
 import pg from 'pg'
-import { EXPRESS_EVENTS_TABLE } from './express-events-table.js'
+import { BASELINE_EVENTS_TABLE } from './baseline-events-table.js'
 
 const secret = process.env.WEBHOOK_SECRET
 const pool = new pg.Pool({
@@ -17,7 +17,7 @@ const pool = new pg.Pool({
 })
 
 await pool.query(`
-  create table if not exists ${EXPRESS_EVENTS_TABLE} (
+  create table if not exists ${BASELINE_EVENTS_TABLE} (
     id bigserial primary key,
     event_type text not null,
     event_id text unique,
@@ -44,7 +44,7 @@ app.post('/webhooks/events', async (request, response) => {
   }
 
   const { rows } = await pool.query(
-    `insert into ${EXPRESS_EVENTS_TABLE}
+    `insert into ${BASELINE_EVENTS_TABLE}
        (event_type, event_id, source, payload)
      values ($1, $2, $3, $4) returning id`,
     [event.event_type, event.event_id ?? null, event.source ?? null, event],
