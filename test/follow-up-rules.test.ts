@@ -301,6 +301,9 @@ for (const engine of ENGINES) {
         `select status from work_orders where id = 'WO-39'`,
       )
       assert.equal(order.status, 'approved_for_separations')
+      const relayLines = t.log.lines.filter((l) => l.includes('follow-up jobs'))
+      assert.equal(relayLines.length, 2, 'one line when it fails, one after')
+      assert.match(relayLines[1]!, /being queued again/)
     })
   })
 }

@@ -23,11 +23,16 @@ const CLAIM_LIMIT = 500
 /** How often the relay looks for rule runs left without a job. */
 const SWEEP_INTERVAL_MS = 2_000
 
+/** Least time between two log lines about the same failure. */
+const FAILURE_LOG_INTERVAL_MS = 60_000
+
 /** Puts rule runs that have no job yet on the job queue. */
 export class RuleRunRelay {
   private timer: NodeJS.Timeout | undefined
   private pass: Promise<void> | undefined
   private again = false
+  private failingSince: number | undefined
+  private lastFailureLog = 0
 
   constructor(
     private readonly database: Database,
@@ -70,15 +75,37 @@ export class RuleRunRelay {
   async relayWaiting(): Promise<void> {
     try {
       while ((await this.relayBatch()) === CLAIM_LIMIT);
+      if (this.failingSince !== undefined) this.reportRecovery()
     } catch (error) {
-      const what = isDatabaseOutage(error)
-        ? 'the database cannot be reached'
-        : (error as Error).message
-      this.logger.warn(
-        { err: error },
-        `could not queue follow-up jobs (${what}); trying again shortly`,
-      )
+      this.reportFailure(error as Error)
     }
+  }
+
+  // A failure is logged when it starts and then once a minute while it
+  // lasts, not on every sweep.
+  private reportFailure(error: Error) {
+    const now = Date.now()
+    this.failingSince ??= now
+    if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return
+
+    this.lastFailureLog = now
+    const what = isDatabaseOutage(error)
+      ? 'the database cannot be reached'
+      : error.message
+    this.logger.warn(
+      { err: error },
+      `could not queue follow-up jobs (${what}); trying again every ` +
+        `${SWEEP_INTERVAL_MS / 1000} s`,
+    )
+  }
+
+  private reportRecovery() {
+    const seconds = Math.round((Date.now() - this.failingSince!) / 1000)
+    this.failingSince = undefined
+    this.lastFailureLog = 0
+    this.logger.info(
+      `follow-up jobs are being queued again after ${seconds} s of failures`,
+    )
   }
 
   private relayBatch(): Promise<number> {
