@@ -185,6 +185,30 @@ function rate(result: RunResult): string {
   return Math.round(result.report.measured.rps).toLocaleString('en-US')
 }
 
+/**
+ * The targets' ratios for the lean group-commit baseline, as a markdown
+ * list: how near this machine lets the leanest durable write come to the
+ * service's targets. Null when the run did not measure all three.
+ */
+export function leanReference(results: RunResult[]): string | null {
+  const find = (target: TargetName) =>
+    results.find((r) => r.target === target && r.scenario === 'events')
+  const lean = find('fastify-group-commit')
+  const bare = find('bare-fastify')
+  const express = find('express')
+  if (!lean || !bare || !express) return null
+
+  const times = (baseline: RunResult) =>
+    (lean.report.measured.rps / baseline.report.measured.rps).toFixed(2)
+
+  return [
+    `- ${times(bare)}× bare Fastify (${rate(lean)} vs ${rate(bare)} 2xx/s)`,
+    `- ${times(express)}× Express + pg ` +
+      `(${rate(lean)} vs ${rate(express)} 2xx/s)`,
+    `- p99 ${lean.report.measured.p99Ms} ms`,
+  ].join('\n')
+}
+
 /** The checks as a markdown list. */
 export function checksList(checks: TargetCheck[]): string {
   return checks

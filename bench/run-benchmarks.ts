@@ -26,6 +26,7 @@ import {
   checksList,
   checkTargets,
   failuresList,
+  leanReference,
   resultsTable,
   type FailedRun,
   type RunResult,
@@ -215,6 +216,14 @@ function describeRun(
       'phase ended, and how many of them the target stored anyway.',
     `Targets:\n\n${checksList(checkTargets(results))}`,
   ]
+  const reference = leanReference(results)
+  if (reference) {
+    sections.push(
+      'The same ratios for the lean group-commit baseline (one INSERT a ' +
+        'batch and no other work), the nearest a durable write came on ' +
+        `this machine:\n\n${reference}`,
+    )
+  }
   if (failures.length > 0) sections.push(`Failed:\n\n${failuresList(failures)}`)
 
   return sections.join('\n\n') + '\n'
