@@ -242,6 +242,28 @@ for (const engine of ENGINES) {
       )
     })
 
+    it('counts the rule runs still waiting for their job', async () => {
+      const { sql } = await import('drizzle-orm')
+      const waiting = () =>
+        scrapeParsed(t.service.app).then((metrics) =>
+          valueOf(metrics, 'pressos_follow_up_rule_runs_without_job', {}),
+        )
+      // With the job queue's table away, the relay cannot queue the job.
+      await t.database.orm.execute(
+        sql`alter table pgboss.job rename to job_aside`,
+      )
+      try {
+        await postEvent(t.service.app, TEST_SECRET)
+        assert.ok((await waiting()) > 0, 'the rule run waits for its job')
+      } finally {
+        await t.database.orm.execute(
+          sql`alter table pgboss.job_aside rename to job`,
+        )
+      }
+
+      await waitFor(async () => (await waiting()) === 0, 'the job queued')
+    })
+
     it('never writes a metrics token to the log', async () => {
       await scrape(t.service.app, { authorization: `Bearer ${METRICS_TOKEN}` })
       await scrape(t.service.app, { authorization: 'Bearer wrong-one-93' })
@@ -256,6 +278,7 @@ for (const engine of ENGINES) {
 const EMPTY_BACKLOG: Backlog = {
   countJobs: async () => [],
   countRuleRuns: async () => [],
+  countRuleRunsWithoutJob: async () => 0,
 }
 
 interface SignInStub {
@@ -368,6 +391,7 @@ describe('GET /metrics for console users', () => {
         throw new Error('connection refused')
       },
       countRuleRuns: async () => [{ status: 'done', runs: 3 }],
+      countRuleRunsWithoutJob: async () => 0,
     }
     const app = await metricsApp([METRICS_TOKEN], signInStub(), broken, log)
 

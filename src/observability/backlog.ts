@@ -1,8 +1,9 @@
 /**
  * The work waiting behind the doors, counted when someone asks: jobs on
- * each queue by state, and follow-up rule runs by status.
+ * each queue by state, follow-up rule runs by status, and the rule runs the
+ * relay has not given a job yet.
  */
-import { sql } from 'drizzle-orm'
+import { isNull, sql } from 'drizzle-orm'
 import type { JobQueue, QueueDepth } from '../jobs/job-queue.js'
 import type { Orm } from '../storage/database.js'
 import { ruleRuns } from '../storage/schema.js'
@@ -26,6 +27,7 @@ export interface RuleRunCount {
 export interface Backlog {
   countJobs(): Promise<QueueDepth[]>
   countRuleRuns(): Promise<RuleRunCount[]>
+  countRuleRunsWithoutJob(): Promise<number>
 }
 
 /** The backlog of `jobs` and of the rule runs stored through `orm`. */
@@ -33,7 +35,18 @@ export function backlogOf(jobs: JobQueue, orm: Orm): Backlog {
   return {
     countJobs: () => jobs.countJobs(),
     countRuleRuns: () => countRuleRuns(orm),
+    countRuleRunsWithoutJob: () => countRuleRunsWithoutJob(orm),
   }
+}
+
+/** Rule runs stored and not yet on the job queue. */
+export async function countRuleRunsWithoutJob(orm: Orm): Promise<number> {
+  const [row] = await orm
+    .select({ runs: sql<number>`count(*)::int` })
+    .from(ruleRuns)
+    .where(isNull(ruleRuns.jobId))
+
+  return row?.runs ?? 0
 }
 
 /** Rule runs by status, with a zero for each status no run has. */

@@ -116,6 +116,22 @@ function watchRuleRuns(registry: Registry, backlog: Backlog, log: Logger) {
       for (const { status, runs } of counts) this.set({ status }, runs)
     },
   })
+  new Gauge({
+    name: 'pressos_follow_up_rule_runs_without_job',
+    help:
+      'Rule runs stored and not yet on the job queue. A few for a moment ' +
+      'is normal; a count that grows means jobs cannot be queued.',
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const [runs] = await readOrWarn(
+        async () => [await backlog.countRuleRunsWithoutJob()],
+        'rule runs without a job',
+        log,
+      )
+      if (runs !== undefined) this.set(runs)
+    },
+  })
 }
 
 // A scrape still answers when the database does not: the gauge is left
