@@ -8,7 +8,10 @@
  */
 import express from 'express'
 import pg from 'pg'
-import { BASELINE_EVENTS_TABLE } from './baseline-events-table.js'
+import {
+  BASELINE_EVENTS_TABLE,
+  createBaselineEventsTable,
+} from './baseline-events-table.js'
 
 const secret = process.env.WEBHOOK_SECRET
 const pool = new pg.Pool({
@@ -16,15 +19,7 @@ const pool = new pg.Pool({
   max: 10,
 })
 
-await pool.query(`
-  create table if not exists ${BASELINE_EVENTS_TABLE} (
-    id bigserial primary key,
-    event_type text not null,
-    event_id text unique,
-    source text,
-    payload jsonb not null,
-    received_at timestamptz not null default now()
-  )`)
+await createBaselineEventsTable(pool)
 
 const app = express()
 app.use(express.json())

@@ -12,7 +12,10 @@
  */
 import Fastify from 'fastify'
 import pg from 'pg'
-import { BASELINE_EVENTS_TABLE } from './baseline-events-table.js'
+import {
+  BASELINE_EVENTS_TABLE,
+  createBaselineEventsTable,
+} from './baseline-events-table.js'
 
 interface Waiting {
   event: Record<string, unknown>
@@ -22,15 +25,7 @@ interface Waiting {
 const secret = process.env.WEBHOOK_SECRET
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
 
-await pool.query(`
-  create table if not exists ${BASELINE_EVENTS_TABLE} (
-    id bigserial primary key,
-    event_type text not null,
-    event_id text unique,
-    source text,
-    payload jsonb not null,
-    received_at timestamptz not null default now()
-  )`)
+await createBaselineEventsTable(pool)
 
 let waiting: Waiting[] = []
 let writing = false
