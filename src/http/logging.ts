@@ -7,11 +7,13 @@ import type { IncomingMessage } from 'node:http'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type DestinationStream, type Logger } from 'pino'
 
-/** Request headers that carry credentials. */
+/** Request and response headers that carry credentials or sessions. */
 export const SECRET_HEADERS = [
   'authorization',
+  'proxy-authorization',
   'cookie',
   'set-cookie',
+  'x-csrf-token',
   'x-webhook-secret',
   'x-twilio-signature',
   'x-signature',

@@ -4,7 +4,7 @@
  * journal, the metrics).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { redactUrl } from '../http/logging.js'
+import { redactUrl, SECRET_HEADERS } from '../http/logging.js'
 import { sentProblemOf } from '../http/problem.js'
 
 /** One finished request to a door. */
@@ -31,18 +31,7 @@ export interface DoorOutcome {
 export type OutcomeListener = (outcome: DoorOutcome) => void
 
 // Headers that carry a secret, a signature or a session: never kept.
-const SECRET_HEADERS = new Set([
-  'authorization',
-  'cookie',
-  'proxy-authorization',
-  'x-webhook-secret',
-  'x-twilio-signature',
-  'x-signature',
-  'x-pressos-signature',
-  'x-printbrain-signature',
-  'x-pressos-key',
-  'x-csrf-token',
-])
+const SECRET_HEADER_NAMES = new Set(SECRET_HEADERS)
 
 /** The outcome of `request` to the door `doorId`, once answered. */
 export function outcomeOf(
@@ -76,7 +65,7 @@ export function maskedHeaders(
 
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue
-    masked[name] = SECRET_HEADERS.has(name)
+    masked[name] = SECRET_HEADER_NAMES.has(name)
       ? '[redacted]'
       : [value].flat().join(', ')
   }
