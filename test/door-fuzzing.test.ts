@@ -163,6 +163,17 @@ for (const engine of ENGINES) {
       let t: TestService
       let shape: RequestShape
 
+      // Requests to `door`, each carrying credentials of the kind drawn.
+      const requestsTo = (door: Door, credentials: fc.Arbitrary<Credentials>) =>
+        credentials.chain((kind) =>
+          withCredentials(
+            doorRequest(door, shape),
+            door,
+            setting.secrets,
+            kind,
+          ),
+        )
+
       before(async () => {
         t = await startFuzzedService(engine, setting, dataDir, gmail)
         shape = {
@@ -180,16 +191,10 @@ for (const engine of ENGINES) {
       // in the background, so that any new row is the request's own.
       for (const door of guarded) {
         it(`${door.id}: stores nothing from a request without valid credentials`, async () => {
-          const requests = fc
-            .constantFrom<Credentials>('wrong', 'missing')
-            .chain((credentials) =>
-              withCredentials(
-                doorRequest(door, shape),
-                door,
-                setting.secrets,
-                credentials,
-              ),
-            )
+          const requests = requestsTo(
+            door,
+            fc.constantFrom<Credentials>('wrong', 'missing'),
+          )
 
           await fc.assert(
             fc.asyncProperty(requests, async (request) => {
@@ -210,14 +215,7 @@ for (const engine of ENGINES) {
 
       for (const door of DOORS) {
         it(`${door.id}: answers anything with a success or a problem, never a fault`, async () => {
-          const requests = CHECKS_BY_CREDENTIALS.chain((credentials) =>
-            withCredentials(
-              doorRequest(door, shape),
-              door,
-              setting.secrets,
-              credentials,
-            ),
-          )
+          const requests = requestsTo(door, CHECKS_BY_CREDENTIALS)
 
           await fc.assert(
             fc.asyncProperty(requests, async (request) => {
