@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check'
 import type { Door } from '../../src/doors/door.js'
+import { charRange } from './malformed-requests.js'
 
 /** A raw request and the door it is aimed at. */
 export interface RawRequest {
@@ -122,12 +123,7 @@ const oddHeader: fc.Arbitrary<Header> = fc.oneof(
   ),
   fc.tuple(
     fc.constantFrom('X-Odd', 'User-Agent', 'Accept'),
-    fc.string({
-      unit: fc
-        .integer({ min: 0, max: 0xff })
-        .map((c) => String.fromCharCode(c)),
-      maxLength: 20,
-    }),
+    charRange(0, 0xff, 20),
   ),
 )
 
@@ -140,10 +136,7 @@ const body = fc.oneof(
     '{"event_type":',
     '\u001f\u008b\u0008\u0000garbage',
   ),
-  fc.string({
-    unit: fc.integer({ min: 0, max: 0xff }).map((c) => String.fromCharCode(c)),
-    maxLength: 64,
-  }),
+  charRange(0, 0xff, 64),
 )
 
 interface Framed {

@@ -225,26 +225,17 @@ function urlFor(door: Door): fc.Arbitrary<string> {
 
 // ---- headers -----------------------------------------------------------
 
+/** Strings of the characters `min` to `max`, at most `maxLength` long. */
+export const charRange = (min: number, max: number, maxLength: number) =>
+  fc.string({
+    unit: fc.integer({ min, max }).map((c) => String.fromCharCode(c)),
+    maxLength,
+  })
+
 /** Header text as Node passes it on: printable ASCII and Latin-1 bytes. */
 export const headerText = fc.oneof(
-  {
-    weight: 3,
-    arbitrary: fc.string({
-      unit: fc
-        .integer({ min: 0x20, max: 0x7e })
-        .map((c) => String.fromCharCode(c)),
-      maxLength: 40,
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.string({
-      unit: fc
-        .integer({ min: 0x80, max: 0xff })
-        .map((c) => String.fromCharCode(c)),
-      maxLength: 8,
-    }),
-  },
+  { weight: 3, arbitrary: charRange(0x20, 0x7e, 40) },
+  { weight: 1, arbitrary: charRange(0x80, 0xff, 8) },
   {
     weight: 2,
     arbitrary: fc.constantFrom(
