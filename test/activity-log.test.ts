@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import pino from 'pino'
-import { parseRuleBook } from '../src/follow-up/rule-book.js'
-import { JobQueue, RULE_RUN_QUEUE } from '../src/jobs/job-queue.js'
+import { RULE_RUN_QUEUE, type JobQueue } from '../src/jobs/job-queue.js'
 import {
   ReusedKeyError,
   storeEvents,
@@ -11,38 +9,16 @@ import {
 } from '../src/live-feed/activity-log.js'
 import type { Database } from '../src/storage/database.js'
 import {
+  paidInvoice,
+  PAID_INVOICE_RULES,
+  startJobQueue,
+} from './support/paid-invoices.js'
+import {
   createTestDatabase,
   ENGINES,
   query,
   resetTables,
 } from './support/test-database.js'
-
-const RULES = parseRuleBook(
-  `
-rules:
-  - id: paid-invoice-to-inbox
-    on: invoice.paid
-    actions:
-      - type: inbox_item
-        title: "Invoice paid on {{work_order_id}}"
-`,
-  'activity-log-test-rules.yaml',
-)
-
-function paidInvoice(eventId: string, extra = {}): IncomingEvent {
-  const payload = { event_type: 'invoice.paid', event_id: eventId, ...extra }
-
-  return {
-    door: 'webhooks.events',
-    rawEventType: 'invoice.paid',
-    eventId,
-    source: 'printpath',
-    workOrderId: 'WO-1042',
-    payload,
-    dedupeKey: `event:${eventId}`,
-    bodySha256: JSON.stringify(payload),
-  }
-}
 
 async function count(database: Database, table: string): Promise<number> {
   const [row] = await query<{ n: string }>(
@@ -61,20 +37,8 @@ for (const engine of ENGINES) {
 
     before(async () => {
       database = await createTestDatabase(engine)
-      const logger = pino({ level: 'silent' })
-      await database.migrate(async () => {
-        jobs = await JobQueue.start(
-          database,
-          {
-            retryLimit: 0,
-            retryDelaySeconds: 1,
-            timeoutSeconds: 60,
-            concurrency: 1,
-          },
-          logger,
-        )
-      })
-      context = { ruleBook: RULES, scheduler: jobs }
+      jobs = await startJobQueue(database)
+      context = { ruleBook: PAID_INVOICE_RULES, scheduler: jobs }
     })
     after(async () => {
       await jobs.stop()

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import pino from 'pino'
-import { parseRuleBook } from '../src/follow-up/rule-book.js'
 import { RuleRunRelay } from '../src/follow-up/rule-run-relay.js'
-import { JobQueue } from '../src/jobs/job-queue.js'
 import {
   storeEvents,
   type IncomingEvent,
 } from '../src/live-feed/activity-log.js'
 import { openDatabase, type Database } from '../src/storage/database.js'
+import {
+  paidInvoice,
+  PAID_INVOICE_RULES,
+  startJobQueue,
+} from './support/paid-invoices.js'
 import {
   createServerDatabase,
   dropServerDatabase,
@@ -16,48 +19,16 @@ import {
   resetTables,
 } from './support/test-database.js'
 
-const RULES = parseRuleBook(
-  `
-rules:
-  - id: paid-invoice-to-inbox
-    on: invoice.paid
-    actions:
-      - type: inbox_item
-        title: "Invoice paid on {{work_order_id}}"
-  - id: paid-invoice-to-ledger
-    on: invoice.paid
-    actions:
-      - type: inbox_item
-        title: "Book the payment of {{work_order_id}}"
-`,
-  'relay-test-rules.yaml',
-)
-
-const SETTINGS = {
-  retryLimit: 0,
-  retryDelaySeconds: 1,
-  timeoutSeconds: 60,
-  concurrency: 1,
-}
-
 const silent = pino({ level: 'silent' })
 
 function paidInvoices(count: number): IncomingEvent[] {
-  return Array.from({ length: count }, (_, i) => ({
-    door: 'webhooks.events',
-    rawEventType: 'invoice.paid',
-    workOrderId: `WO-${i}`,
-    payload: { event_type: 'invoice.paid', n: i },
-  }))
+  return Array.from({ length: count }, (_, i) => paidInvoice(`pp-${i}`))
 }
 
 /** A database and job queue as one service process holds them. */
 async function openProcess(url: string) {
   const database = await openDatabase({ databaseUrl: url })
-  let jobs!: JobQueue
-  await database.migrate(async () => {
-    jobs = await JobQueue.start(database, SETTINGS, silent)
-  })
+  const jobs = await startJobQueue(database)
 
   return { database, jobs, relay: new RuleRunRelay(database, jobs, silent) }
 }
@@ -88,7 +59,7 @@ describe('the rule-run relay', () => {
     await storeEvents(
       database.orm,
       paidInvoices(events),
-      { ruleBook: RULES, scheduler: first.jobs },
+      { ruleBook: PAID_INVOICE_RULES, scheduler: first.jobs },
       { queueJobs: false },
     )
   }
@@ -109,22 +80,22 @@ describe('the rule-run relay', () => {
   it('queues, when it starts, the rule runs left without a job', async () => {
     await storeWithoutJobs(first.database, 30)
     assert.deepEqual(await relayCounts(first.database), {
-      runs: 60,
-      waiting: 60,
+      runs: 30,
+      waiting: 30,
       jobs: 0,
     })
 
     await first.relay.start()
 
     assert.deepEqual(await relayCounts(first.database), {
-      runs: 60,
+      runs: 30,
       waiting: 0,
-      jobs: 60,
+      jobs: 30,
     })
   })
 
   it('queues each rule run once when two processes relay at once', async () => {
-    await storeWithoutJobs(first.database, 700)
+    await storeWithoutJobs(first.database, 1400)
 
     await Promise.all([
       first.relay.relayWaiting(),
