@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { RULE_RUN_QUEUE, type JobQueue } from '../src/jobs/job-queue.js'
+import pino from 'pino'
+import { RuleRunRelay } from '../src/follow-up/rule-run-relay.js'
 import {
+  ActivityLog,
   ReusedKeyError,
   storeEvents,
   type IncomingEvent,
   type StoreContext,
+  type StoredEvent,
 } from '../src/live-feed/activity-log.js'
 import type { Database } from '../src/storage/database.js'
 import {
@@ -19,6 +23,8 @@ import {
   query,
   resetTables,
 } from './support/test-database.js'
+
+const silent = pino({ level: 'silent' })
 
 async function count(database: Database, table: string): Promise<number> {
   const [row] = await query<{ n: string }>(
@@ -75,8 +81,8 @@ for (const engine of ENGINES) {
       assert.ok(!(repeat instanceof ReusedKeyError))
       assert.equal(repeat!.id, stored!.id)
       assert.equal(repeat!.duplicate, true)
-      assert.equal(repeat!.ruleRuns, 0)
-      assert.equal((fresh as { ruleRuns: number }).ruleRuns, 1)
+      assert.deepEqual(repeat!.ruleRunIds, [])
+      assert.equal((fresh as StoredEvent).ruleRunIds.length, 1)
       assert.equal(await count(database, 'activity_events'), 2)
     })
 
@@ -88,7 +94,7 @@ for (const engine of ENGINES) {
       ])
 
       assert.deepEqual(
-        outcomes.map((o) => (o as { ruleRuns: number }).ruleRuns),
+        outcomes.map((o) => (o as StoredEvent).ruleRunIds.length),
         [1, 1, 0],
       )
       const runs = await query<{ job_id: string; event_id: string }>(
@@ -99,6 +105,28 @@ for (const engine of ENGINES) {
       for (const run of runs) {
         const job = await jobs.findJob(RULE_RUN_QUEUE, run.job_id)
         assert.ok(job, `rule run of event ${run.event_id} has its job`)
+      }
+    })
+
+    it('tells the relay the rule runs of each batch it writes', async () => {
+      // Never started, the relay does not sweep: only being told queues.
+      const relay = new RuleRunRelay(database, jobs, silent)
+      const log = new ActivityLog(database.orm, context, relay, silent, 100)
+
+      const stored = await Promise.all([
+        log.record(paidInvoice('pp-7')),
+        log.record(paidInvoice('pp-8')),
+      ])
+      await relay.settled()
+
+      const runs = await query<{ job_id: string | null }>(
+        database,
+        'select job_id::text from rule_runs order by id',
+      )
+      assert.equal(runs.length, 2)
+      for (const [i, run] of runs.entries()) {
+        assert.ok(run.job_id, `rule run of ${stored[i]!.id} was relayed`)
+        assert.ok(await jobs.findJob(RULE_RUN_QUEUE, run.job_id))
       }
     })
 

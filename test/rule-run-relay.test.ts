@@ -5,6 +5,7 @@ import { RuleRunRelay } from '../src/follow-up/rule-run-relay.js'
 import {
   storeEvents,
   type IncomingEvent,
+  type StoredEvent,
 } from '../src/live-feed/activity-log.js'
 import { openDatabase, type Database } from '../src/storage/database.js'
 import {
@@ -21,8 +22,10 @@ import {
 
 const silent = pino({ level: 'silent' })
 
-function paidInvoices(count: number): IncomingEvent[] {
-  return Array.from({ length: count }, (_, i) => paidInvoice(`pp-${i}`))
+function paidInvoices(count: number, numberedFrom = 0): IncomingEvent[] {
+  return Array.from({ length: count }, (_, i) =>
+    paidInvoice(`pp-${numberedFrom + i}`),
+  )
 }
 
 /** A database and job queue as one service process holds them. */
@@ -55,10 +58,14 @@ describe('the rule-run relay', () => {
 
   // Rule runs stored and not yet relayed, as a process killed in between
   // leaves them.
-  async function storeWithoutJobs(database: Database, events: number) {
-    await storeEvents(
+  async function storeWithoutJobs(
+    database: Database,
+    events: number,
+    numberedFrom = 0,
+  ) {
+    return storeEvents(
       database.orm,
-      paidInvoices(events),
+      paidInvoices(events, numberedFrom),
       { ruleBook: PAID_INVOICE_RULES, scheduler: first.jobs },
       { queueJobs: false },
     )
@@ -92,6 +99,25 @@ describe('the rule-run relay', () => {
       waiting: 0,
       jobs: 30,
     })
+  })
+
+  it('queues the rule runs it is told of, and leaves others to the sweep', async () => {
+    await first.relay.start()
+    await storeWithoutJobs(first.database, 10)
+    const told = await storeWithoutJobs(first.database, 5, 10)
+
+    first.relay.stored(
+      told.flatMap((event) => (event as StoredEvent).ruleRunIds),
+    )
+    await first.relay.settled()
+
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 15,
+      waiting: 10,
+      jobs: 5,
+    })
+    await first.relay.relayWaiting()
+    assert.equal((await relayCounts(first.database)).waiting, 0)
   })
 
   it('queues each rule run once when two processes relay at once', async () => {

@@ -91,7 +91,7 @@ async function receiveEvent(
     raw_event_type: fields.eventType,
     recognised: stored.recognised,
     duplicate: stored.duplicate,
-    follow_ups_queued: stored.ruleRuns,
+    follow_ups_queued: stored.ruleRunIds.length,
     ...(stored.recognised ? {} : { warning: unrecognisedWarning(fields) }),
   })
 }

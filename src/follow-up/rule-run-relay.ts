@@ -4,16 +4,23 @@
  * in the table with no job yet (an outbox), and the relay puts them on the
  * job queue in batches of its own, moments later.
  *
- * Nothing is lost in between: a rule run is its own durable record, and a
- * process that stops or dies before its relay got to it leaves it for the
- * next pass of any process (the relay also looks every few seconds and at
- * start). Each pass claims its rule runs with row locks that others skip,
- * and sets their job ids in the transaction that queues the jobs, so no rule
- * run is queued twice.
+ * The activity log tells the relay which rule runs it stored, and the
+ * relay claims those by id: a claim that looks for rule runs without a job
+ * instead would step over every run queued since the table was last
+ * vacuumed. Nothing is lost in between: a rule run is its own durable
+ * record, and one that a process never got to (it stopped or died first,
+ * or its pass failed) is found by the sweep, a pass over every rule run
+ * without a job, that each process makes at start and every few seconds.
+ * Each pass claims its rule runs with row locks that others skip, and sets
+ * their job ids in the transaction that queues the jobs, so no rule run is
+ * queued twice.
  */
 import { sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
-import type { RuleRunScheduler } from '../live-feed/activity-log.js'
+import type {
+  RuleRunOutbox,
+  RuleRunScheduler,
+} from '../live-feed/activity-log.js'
 import { isDatabaseOutage } from '../storage/database-outage.js'
 import { rowsOf, type Database } from '../storage/database.js'
 
@@ -27,10 +34,12 @@ const SWEEP_INTERVAL_MS = 2_000
 const FAILURE_LOG_INTERVAL_MS = 60_000
 
 /** Puts rule runs that have no job yet on the job queue. */
-export class RuleRunRelay {
+export class RuleRunRelay implements RuleRunOutbox {
   private timer: NodeJS.Timeout | undefined
   private pass: Promise<void> | undefined
   private again = false
+  private sweepDue = false
+  private told: number[] = []
   private failingSince: number | undefined
   private lastFailureLog = 0
 
@@ -40,45 +49,79 @@ export class RuleRunRelay {
     private readonly logger: Logger,
   ) {}
 
-  /** Queues what is waiting now, then looks again every few seconds. */
+  /** Queues what is waiting now, then sweeps every few seconds. */
   async start(): Promise<void> {
     await this.relayWaiting()
-    this.timer = setInterval(() => this.poke(), SWEEP_INTERVAL_MS)
+    this.timer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS)
     this.timer.unref()
   }
 
-  /** Says that rule runs were stored; a pass starts unless one is running. */
-  poke(): void {
+  /** Hears that the rule runs `ids` were committed without their jobs. */
+  stored(ids: number[]): void {
+    this.told.push(...ids)
+    this.startPass()
+  }
+
+  /** Resolves once no pass is running, those started meanwhile included. */
+  async settled(): Promise<void> {
+    while (this.pass) await this.pass
+  }
+
+  /** Stops sweeping, after a last pass over what is waiting. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    await this.settled()
+    await this.relayWaiting()
+  }
+
+  /** Queues every waiting rule run; failures are logged and left for later. */
+  async relayWaiting(): Promise<void> {
+    this.sweepDue = true
+    await this.relayNow()
+  }
+
+  private sweep() {
+    this.sweepDue = true
+    this.startPass()
+  }
+
+  // One pass at a time; what comes in meanwhile waits for the next.
+  private startPass() {
     if (this.pass) {
       this.again = true
 
       return
     }
 
-    this.pass = this.relayWaiting().finally(() => {
+    this.pass = this.relayNow().finally(() => {
       this.pass = undefined
       if (this.again) {
         this.again = false
-        this.poke()
+        this.startPass()
       }
     })
   }
 
-  /** Stops looking, after a last pass over what is waiting. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer)
-    while (this.pass) await this.pass
-    await this.relayWaiting()
-  }
-
-  /** Queues every waiting rule run; failures are logged and left for later. */
-  async relayWaiting(): Promise<void> {
+  private async relayNow() {
     try {
-      while ((await this.relayBatch()) === CLAIM_LIMIT);
+      if (this.sweepDue) await this.relaySweep()
+      while (this.told.length > 0) {
+        await this.relayBatch(this.told.splice(0, CLAIM_LIMIT))
+      }
       if (this.failingSince !== undefined) this.reportRecovery()
     } catch (error) {
+      // The sweep finds what was told and not queued.
+      this.told = []
       this.reportFailure(error as Error)
     }
+  }
+
+  // Every run told before the sweep began was committed by then, so the
+  // sweep sees it: only what is told from now on needs claiming by id.
+  private async relaySweep() {
+    this.sweepDue = false
+    this.told = []
+    while ((await this.relayBatch(null)) === CLAIM_LIMIT);
   }
 
   // A failure is logged when it starts and then once a minute while it
@@ -108,13 +151,20 @@ export class RuleRunRelay {
     )
   }
 
-  private relayBatch(): Promise<number> {
+  // Claims the rule runs `ids`, or with null any rule runs without a job,
+  // and queues their jobs; answers how many it claimed.
+  private relayBatch(ids: number[] | null): Promise<number> {
+    const which =
+      ids === null
+        ? sql`job_id is null`
+        : sql`id = any(${`{${ids.join(',')}}`}::bigint[]) and job_id is null`
+
     return this.database.orm.transaction(async (tx) => {
       const claimed = rowsOf<{ id: string; job_id: string }>(
         await tx.execute(sql`
           update rule_runs set job_id = gen_random_uuid()
           where id in (
-            select id from rule_runs where job_id is null
+            select id from rule_runs where ${which}
             order by id
             limit ${CLAIM_LIMIT}
             for update skip locked)

@@ -53,8 +53,8 @@ export interface StoredEvent {
   recognised: boolean
   /** True when the key had been seen before and nothing new was stored. */
   duplicate: boolean
-  /** How many follow-up rule runs were queued for it. */
-  ruleRuns: number
+  /** The follow-up rule runs stored for it; none for a repeat. */
+  ruleRunIds: number[]
 }
 
 /** A dedupe key sent again with a different body. */
@@ -89,9 +89,9 @@ export interface StoreContext {
   scheduler: RuleRunScheduler
 }
 
-/** Hears that rule runs were stored without their jobs. */
+/** Hears which rule runs were stored without their jobs. */
 export interface RuleRunOutbox {
-  poke(): void
+  stored(ruleRunIds: number[]): void
 }
 
 /**
@@ -121,7 +121,7 @@ export async function storeEvents(
         eventType: row.eventType,
         recognised: row.recognised,
         duplicate: false,
-        ruleRuns: outcome.ruleRuns.length,
+        ruleRunIds: outcome.ruleRuns.map((run) => run.id),
       }
     }
 
@@ -223,7 +223,7 @@ function describeRepeat(
     eventType: first.eventType,
     recognised: first.recognised,
     duplicate: true,
-    ruleRuns: 0,
+    ruleRunIds: [],
   }
 }
 
@@ -352,9 +352,10 @@ export class ActivityLog {
         { queueJobs: false },
       )
       settle(batch, outcomes)
-      if (outcomes.some((o) => !(o instanceof ReusedKeyError) && o.ruleRuns)) {
-        this.outbox.poke()
-      }
+      const ruleRunIds = outcomes.flatMap((outcome) =>
+        outcome instanceof ReusedKeyError ? [] : outcome.ruleRunIds,
+      )
+      if (ruleRunIds.length > 0) this.outbox.stored(ruleRunIds)
     } catch (error) {
       // Without a database, writing them one by one would only fail slower.
       if (batch.length === 1 || isDatabaseOutage(error)) {
