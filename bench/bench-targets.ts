@@ -20,6 +20,7 @@ import {
   type StoredRows,
 } from './stored-rows.js'
 import { startTarget, type RunningTarget } from './target-process.js'
+import { readWalTotals, type WalTotals } from './wal-totals.js'
 
 export type TargetName =
   | 'bare-fastify'
@@ -38,6 +39,8 @@ export interface StartedTarget {
    * that stores nothing. May stop the target first (PGlite has one owner).
    */
   countRows(report: LoadReport, tag: string): Promise<StoredRows | null>
+  /** The PostgreSQL server's WAL counters, for targets stored on one. */
+  walTotals?: () => Promise<WalTotals>
   /** Stops the target and deletes its store. */
   close(): Promise<void>
 }
@@ -202,9 +205,12 @@ async function startWithStore(
     throw error
   }
 
+  const { databaseUrl } = location
+
   return {
     process: started,
     logPath: launch.logPath,
+    walTotals: databaseUrl ? () => readWalTotals(databaseUrl) : undefined,
     async countRows(report, tag) {
       await started.stop()
       const database = await openDatabase(location)

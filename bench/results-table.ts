@@ -6,6 +6,7 @@ import type { TargetName } from './bench-targets.js'
 import type { LoadReport } from './load.js'
 import type { ScenarioName } from './scenarios.js'
 import type { StoredRows } from './stored-rows.js'
+import type { WalTotals } from './wal-totals.js'
 
 /** What one target did under one scenario. */
 export interface RunResult {
@@ -20,6 +21,8 @@ export interface RunResult {
   peakMemoryBytes: number
   /** CPU time the target used during the load, warm-up included, in s. */
   cpuSeconds: number
+  /** WAL the PostgreSQL server wrote during the load; null off the server. */
+  wal: WalTotals | null
   /** Bytes the target logged during its run. */
   logBytes: number
 }
@@ -52,6 +55,8 @@ export function resultsTable(results: RunResult[]): string {
     'non-2xx',
     'errors',
     'CPU ms/answer',
+    'WAL records/answer',
+    'WAL bytes/answer',
     'peak RSS MiB',
     '2xx (warm-up + run)',
     'rows of 2xx',
@@ -79,6 +84,7 @@ function resultRow(result: RunResult): string[] {
     describeNon2xx(result.report),
     String(measured.errors + (warmup?.errors ?? 0)),
     cpuPerAnswer(result),
+    ...walPerAnswer(result),
     (result.peakMemoryBytes / 2 ** 20).toFixed(0),
     `${warm} + ${measured.answers2xx}`,
     rows ? String(rows.acknowledged) : 'n/a',
@@ -89,14 +95,29 @@ function resultRow(result: RunResult): string[] {
 
 // CPU the target spent per answer of any status, warm-up included.
 function cpuPerAnswer(result: RunResult): string {
-  const { measured, warmup } = result.report
-  const answers =
-    measured.answers2xx +
-    measured.non2xx +
-    (warmup ? warmup.answers2xx + warmup.non2xx : 0)
+  const answers = allAnswers(result.report)
   if (answers === 0) return 'n/a'
 
   return ((result.cpuSeconds * 1000) / answers).toFixed(2)
+}
+
+// WAL records and bytes per answer of any status, warm-up included.
+function walPerAnswer(result: RunResult): [string, string] {
+  const answers = allAnswers(result.report)
+  if (result.wal === null || answers === 0) return ['n/a', 'n/a']
+
+  return [
+    (result.wal.records / answers).toFixed(1),
+    Math.round(result.wal.bytes / answers).toLocaleString('en-US'),
+  ]
+}
+
+function allAnswers({ measured, warmup }: LoadReport): number {
+  return (
+    measured.answers2xx +
+    measured.non2xx +
+    (warmup ? warmup.answers2xx + warmup.non2xx : 0)
+  )
 }
 
 function describeNon2xx(report: LoadReport): string {

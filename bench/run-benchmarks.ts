@@ -32,6 +32,7 @@ import {
   type RunResult,
 } from './results-table.js'
 import { SCENARIOS, type ScenarioName } from './scenarios.js'
+import { walWritten } from './wal-totals.js'
 import { killAllTargets } from './target-process.js'
 
 /** Every run, in the order they go; never two at once. */
@@ -163,9 +164,11 @@ async function benchOne(
   try {
     const tag = runTag(targetName, scenarioName)
     const { origin } = started.process
+    const walBefore = await started.walTotals?.()
     const cpuBefore = await started.process.cpuSeconds()
     const report = await runLoad(origin, scenarioName, tag, options.load)
     const cpuSeconds = (await started.process.cpuSeconds()) - cpuBefore
+    const wal = walBefore && walWritten(walBefore, await started.walTotals!())
     const peakMemoryBytes = await started.process.peakMemoryBytes()
     const logBytes = await started.process.logBytes()
     const rows = await started.countRows(report, tag)
@@ -179,6 +182,7 @@ async function benchOne(
       rows,
       peakMemoryBytes,
       cpuSeconds,
+      wal: wal ?? null,
       logBytes,
     }
   } finally {
@@ -209,7 +213,9 @@ function describeRun(
       "target process's VmHWM at the end of its run. CPU ms/answer is " +
       "the target process's CPU time (user + system) over the load, " +
       'warm-up included, divided by the answers it gave: a figure less ' +
-      'sensitive to a busy machine than throughput.',
+      'sensitive to a busy machine than throughput. WAL per answer is ' +
+      'what the PostgreSQL server wrote to its write-ahead log over the ' +
+      'load (`pg_stat_wal`, the whole server), divided the same way.',
     resultsTable(results),
     'Rows of 2xx: rows stored for requests answered 2xx, warm-up included. ' +
       'In flight at stop: requests autocannon dropped unanswered when a ' +
