@@ -37,7 +37,6 @@ const FAILURE_LOG_INTERVAL_MS = 60_000
 export class RuleRunRelay implements RuleRunOutbox {
   private timer: NodeJS.Timeout | undefined
   private pass: Promise<void> | undefined
-  private again = false
   private sweepDue = false
   private told: number[] = []
   private failingSince: number | undefined
@@ -85,20 +84,13 @@ export class RuleRunRelay implements RuleRunOutbox {
     this.startPass()
   }
 
-  // One pass at a time; what comes in meanwhile waits for the next.
+  // One pass at a time; a sweep asked for meanwhile waits for the next.
   private startPass() {
-    if (this.pass) {
-      this.again = true
-
-      return
-    }
+    if (this.pass) return
 
     this.pass = this.relayNow().finally(() => {
       this.pass = undefined
-      if (this.again) {
-        this.again = false
-        this.startPass()
-      }
+      if (this.sweepDue || this.told.length > 0) this.startPass()
     })
   }
 
