@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import { RULE_RUN_QUEUE, type JobQueue } from '../src/jobs/job-queue.js'
-import pino from 'pino'
 import { RuleRunRelay } from '../src/follow-up/rule-run-relay.js'
+import { RULE_RUN_QUEUE, type JobQueue } from '../src/jobs/job-queue.js'
 import {
   ActivityLog,
   ReusedKeyError,
@@ -15,6 +14,7 @@ import type { Database } from '../src/storage/database.js'
 import {
   paidInvoice,
   PAID_INVOICE_RULES,
+  SILENT,
   startJobQueue,
 } from './support/paid-invoices.js'
 import {
@@ -23,8 +23,6 @@ import {
   query,
   resetTables,
 } from './support/test-database.js'
-
-const silent = pino({ level: 'silent' })
 
 async function count(database: Database, table: string): Promise<number> {
   const [row] = await query<{ n: string }>(
@@ -110,8 +108,8 @@ for (const engine of ENGINES) {
 
     it('tells the relay the rule runs of each batch it writes', async () => {
       // Never started, the relay does not sweep: only being told queues.
-      const relay = new RuleRunRelay(database, jobs, silent)
-      const log = new ActivityLog(database.orm, context, relay, silent, 100)
+      const relay = new RuleRunRelay(database, jobs, SILENT)
+      const log = new ActivityLog(database.orm, context, relay, SILENT, 100)
 
       const stored = await Promise.all([
         log.record(paidInvoice('pp-7')),

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import pino from 'pino'
 import { RuleRunRelay } from '../src/follow-up/rule-run-relay.js'
 import {
   storeEvents,
@@ -11,6 +10,7 @@ import { openDatabase, type Database } from '../src/storage/database.js'
 import {
   paidInvoice,
   PAID_INVOICE_RULES,
+  SILENT,
   startJobQueue,
 } from './support/paid-invoices.js'
 import {
@@ -19,8 +19,6 @@ import {
   query,
   resetTables,
 } from './support/test-database.js'
-
-const silent = pino({ level: 'silent' })
 
 function paidInvoices(count: number, numberedFrom = 0): IncomingEvent[] {
   return Array.from({ length: count }, (_, i) =>
@@ -33,7 +31,7 @@ async function openProcess(url: string) {
   const database = await openDatabase({ databaseUrl: url })
   const jobs = await startJobQueue(database)
 
-  return { database, jobs, relay: new RuleRunRelay(database, jobs, silent) }
+  return { database, jobs, relay: new RuleRunRelay(database, jobs, SILENT) }
 }
 
 describe('the rule-run relay', () => {

@@ -9,6 +9,9 @@ import { JobQueue } from '../../src/jobs/job-queue.js'
 import type { IncomingEvent } from '../../src/live-feed/activity-log.js'
 import type { Database } from '../../src/storage/database.js'
 
+/** A logger that writes nothing, for the parts these tests build by hand. */
+export const SILENT = pino({ level: 'silent' })
+
 /** One rule, on `invoice.paid`: each new paid invoice makes one rule run. */
 export const PAID_INVOICE_RULES = parseRuleBook(
   `
@@ -50,7 +53,7 @@ export async function startJobQueue(database: Database): Promise<JobQueue> {
         timeoutSeconds: 60,
         concurrency: 1,
       },
-      pino({ level: 'silent' }),
+      SILENT,
     )
   })
 
