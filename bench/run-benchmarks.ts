@@ -168,7 +168,9 @@ async function benchOne(
     const cpuBefore = await started.process.cpuSeconds()
     const report = await runLoad(origin, scenarioName, tag, options.load)
     const cpuSeconds = (await started.process.cpuSeconds()) - cpuBefore
-    const wal = walBefore && walWritten(walBefore, await started.walTotals!())
+    const wal = walBefore
+      ? walWritten(walBefore, await started.walTotals!())
+      : null
     const peakMemoryBytes = await started.process.peakMemoryBytes()
     const logBytes = await started.process.logBytes()
     const rows = await started.countRows(report, tag)
@@ -182,7 +184,7 @@ async function benchOne(
       rows,
       peakMemoryBytes,
       cpuSeconds,
-      wal: wal ?? null,
+      wal,
       logBytes,
     }
   } finally {
