@@ -61,6 +61,13 @@ export interface Service {
 /** The hourly job that deletes expired Idempotency-Keys. */
 export const PRUNE_IDEMPOTENCY_KEYS = 'prune-idempotency-keys'
 
+/**
+ * Follow-up jobs kept waiting on the queue for each one a process runs side
+ * by side. Workers start up to twice their concurrency a second and the
+ * relay tops the queue up every two seconds: about five seconds of work.
+ */
+const RULE_RUNS_QUEUED_PER_WORKER = 10
+
 /** What a service is started with. */
 export interface ServiceOptions {
   config: Config
@@ -89,6 +96,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     database,
     jobs,
     logger.child({ part: 'follow-up' }),
+    { queueAhead: RULE_RUNS_QUEUED_PER_WORKER * config.jobConcurrency },
   )
   const activityLog = new ActivityLog(
     database.orm,

@@ -108,7 +108,9 @@ for (const engine of ENGINES) {
 
     it('tells the relay the rule runs of each batch it writes', async () => {
       // Never started, the relay does not sweep: only being told queues.
-      const relay = new RuleRunRelay(database, jobs, SILENT)
+      const relay = new RuleRunRelay(database, jobs, SILENT, {
+        queueAhead: 100,
+      })
       const log = new ActivityLog(database.orm, context, relay, SILENT, 100)
 
       const stored = await Promise.all([

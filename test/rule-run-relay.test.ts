@@ -20,32 +20,42 @@ import {
   resetTables,
 } from './support/test-database.js'
 
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i)
+}
+
 function paidInvoices(count: number, numberedFrom = 0): IncomingEvent[] {
   return Array.from({ length: count }, (_, i) =>
     paidInvoice(`pp-${numberedFrom + i}`),
   )
 }
 
-/** A database and job queue as one service process holds them. */
-async function openProcess(url: string) {
+/**
+ * A database and job queue as one service process holds them, with a relay
+ * that may keep `queueAhead` jobs waiting.
+ */
+async function openProcess(url: string, queueAhead = 10_000) {
   const database = await openDatabase({ databaseUrl: url })
   const jobs = await startJobQueue(database)
+  const relay = new RuleRunRelay(database, jobs, SILENT, { queueAhead })
 
-  return { database, jobs, relay: new RuleRunRelay(database, jobs, SILENT) }
+  return { database, jobs, relay }
 }
 
 describe('the rule-run relay', () => {
   let url: string
   let first: Awaited<ReturnType<typeof openProcess>>
   let second: Awaited<ReturnType<typeof openProcess>>
+  let short: Awaited<ReturnType<typeof openProcess>>
 
   before(async () => {
     url = await createServerDatabase()
     first = await openProcess(url)
     second = await openProcess(url)
+    short = await openProcess(url, 20)
   })
   after(async () => {
-    for (const process of [first, second]) {
+    for (const process of [first, second, short]) {
       await process.relay.stop()
       await process.jobs.stop()
       await process.database.close()
@@ -82,6 +92,31 @@ describe('the rule-run relay', () => {
     return row!
   }
 
+  // The ids of the rule runs that have a job, counted from 1 in the order
+  // they were stored.
+  async function queuedRuns(database: Database) {
+    const rows = await query<{ n: number }>(
+      database,
+      `select n::int from (
+         select job_id, row_number() over (order by id) as n from rule_runs
+       ) runs
+       where job_id is not null order by n`,
+    )
+
+    return rows.map((row) => row.n)
+  }
+
+  // What a worker does when it takes jobs from the queue.
+  async function startJobs(database: Database, count: number) {
+    await query(
+      database,
+      `update pgboss.job set state = 'active', started_on = now()
+       where id in (select id from pgboss.job
+         where name = 'follow-up-rule-run' and state = 'created'
+         order by created_on limit ${count})`,
+    )
+  }
+
   it('queues, when it starts, the rule runs left without a job', async () => {
     await storeWithoutJobs(first.database, 30)
     assert.deepEqual(await relayCounts(first.database), {
@@ -116,6 +151,51 @@ describe('the rule-run relay', () => {
     })
     await first.relay.relayWaiting()
     assert.equal((await relayCounts(first.database)).waiting, 0)
+  })
+
+  it('queues no more jobs than it may keep waiting, oldest runs first', async () => {
+    await storeWithoutJobs(first.database, 50)
+
+    await short.relay.relayWaiting()
+
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 50,
+      waiting: 30,
+      jobs: 20,
+    })
+    assert.deepEqual(await queuedRuns(first.database), range(1, 20))
+  })
+
+  it('leaves what it is told of to the sweep while the queue is full', async () => {
+    await storeWithoutJobs(first.database, 20)
+    await short.relay.relayWaiting()
+    const told = await storeWithoutJobs(first.database, 5, 20)
+
+    short.relay.stored(
+      told.flatMap((event) => (event as StoredEvent).ruleRunIds),
+    )
+    await short.relay.settled()
+
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 25,
+      waiting: 5,
+      jobs: 20,
+    })
+  })
+
+  it('queues more as workers start the waiting jobs', async () => {
+    await storeWithoutJobs(first.database, 50)
+    await short.relay.relayWaiting()
+
+    await startJobs(first.database, 15)
+    await short.relay.relayWaiting()
+
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 50,
+      waiting: 15,
+      jobs: 35,
+    })
+    assert.deepEqual(await queuedRuns(first.database), range(1, 35))
   })
 
   it('queues each rule run once when two processes relay at once', async () => {

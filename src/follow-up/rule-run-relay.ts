@@ -4,16 +4,22 @@
  * in the table with no job yet (an outbox), and the relay puts them on the
  * job queue in batches of its own, moments later.
  *
- * The activity log tells the relay which rule runs it stored, and the
- * relay claims those by id: a claim that looks for rule runs without a job
- * instead would step over every run queued since the table was last
- * vacuumed. Nothing is lost in between: a rule run is its own durable
- * record, and one that a process never got to (it stopped or died first,
- * or its pass failed) is found by the sweep, a pass over every rule run
- * without a job, that each process makes at start and every few seconds.
- * Each pass claims its rule runs with row locks that others skip, and sets
- * their job ids in the transaction that queues the jobs, so no rule run is
- * queued twice.
+ * The job queue is kept short: the relay queues no more rule runs than the
+ * workers can start in the next few seconds (`queueAhead` jobs waiting),
+ * and the rest wait in the table, oldest first, until the workers make
+ * room. A burst of events thus costs the doors one write each, the jobs
+ * are made at the pace they are run, and the queue's fetches stay quick.
+ *
+ * The activity log tells the relay which rule runs it stored, and while
+ * there is room the relay claims those by id: a claim that looks for rule
+ * runs without a job instead would step over every run queued since the
+ * table was last vacuumed. Nothing is lost in between: a rule run is its
+ * own durable record, and one that was not queued when it was told of (no
+ * room, a failed pass, a process that died) is found by the sweep, a pass
+ * over the oldest rule runs without a job, that each process makes at
+ * start and every few seconds, counting the room afresh. Each pass claims
+ * its rule runs with row locks that others skip, and sets their job ids in
+ * the transaction that queues the jobs, so no rule run is queued twice.
  */
 import { sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
@@ -33,20 +39,40 @@ const SWEEP_INTERVAL_MS = 2_000
 /** Least time between two log lines about the same failure. */
 const FAILURE_LOG_INTERVAL_MS = 60_000
 
+/** The job queue as the relay sees it. */
+export interface RuleRunJobs extends RuleRunScheduler {
+  /** Rule-run jobs queued and not yet started, retries included. */
+  countWaitingRuleRuns(): Promise<number>
+}
+
+/** How far ahead of the workers the relay queues. */
+export interface RelaySettings {
+  /**
+   * Most rule-run jobs waiting on the queue; more rule runs wait in the
+   * table. A soft limit: each process counts the room for itself.
+   */
+  queueAhead: number
+}
+
 /** Puts rule runs that have no job yet on the job queue. */
 export class RuleRunRelay implements RuleRunOutbox {
   private timer: NodeJS.Timeout | undefined
   private pass: Promise<void> | undefined
   private sweepDue = false
   private told: number[] = []
+  // Jobs this process may still queue before the next sweep counts again.
+  private room: number
   private failingSince: number | undefined
   private lastFailureLog = 0
 
   constructor(
     private readonly database: Database,
-    private readonly scheduler: RuleRunScheduler,
+    private readonly jobs: RuleRunJobs,
     private readonly logger: Logger,
-  ) {}
+    private readonly settings: RelaySettings,
+  ) {
+    this.room = settings.queueAhead
+  }
 
   /** Queues what is waiting now, then sweeps every few seconds. */
   async start(): Promise<void> {
@@ -55,8 +81,13 @@ export class RuleRunRelay implements RuleRunOutbox {
     this.timer.unref()
   }
 
-  /** Hears that the rule runs `ids` were committed without their jobs. */
+  /**
+   * Hears that the rule runs `ids` were committed without their jobs. With
+   * no room left they are not kept: the sweep finds them in the table.
+   */
   stored(ids: number[]): void {
+    if (this.room <= 0) return
+
     this.told.push(...ids)
     this.startPass()
   }
@@ -73,7 +104,10 @@ export class RuleRunRelay implements RuleRunOutbox {
     await this.relayWaiting()
   }
 
-  /** Queues every waiting rule run; failures are logged and left for later. */
+  /**
+   * Counts the room on the queue and fills it with the oldest waiting rule
+   * runs; failures are logged and left for later.
+   */
   async relayWaiting(): Promise<void> {
     this.sweepDue = true
     await this.relayNow()
@@ -97,9 +131,12 @@ export class RuleRunRelay implements RuleRunOutbox {
   private async relayNow() {
     try {
       if (this.sweepDue) await this.relaySweep()
-      while (this.told.length > 0) {
-        await this.relayBatch(this.told.splice(0, CLAIM_LIMIT))
+      while (this.told.length > 0 && this.room > 0) {
+        const ids = this.told.splice(0, Math.min(this.room, CLAIM_LIMIT))
+        this.room -= await this.relayBatch(ids, ids.length)
       }
+      // What did not fit waits in the table for the sweep.
+      this.told = []
       if (this.failingSince !== undefined) this.reportRecovery()
     } catch (error) {
       // The sweep finds what was told and not queued.
@@ -113,7 +150,15 @@ export class RuleRunRelay implements RuleRunOutbox {
   private async relaySweep() {
     this.sweepDue = false
     this.told = []
-    while ((await this.relayBatch(null)) === CLAIM_LIMIT);
+    const waiting = await this.jobs.countWaitingRuleRuns()
+    this.room = this.settings.queueAhead - waiting
+
+    while (this.room > 0) {
+      const limit = Math.min(this.room, CLAIM_LIMIT)
+      const claimed = await this.relayBatch(null, limit)
+      this.room -= claimed
+      if (claimed < limit) break
+    }
   }
 
   // A failure is logged when it starts and then once a minute while it
@@ -143,9 +188,10 @@ export class RuleRunRelay implements RuleRunOutbox {
     )
   }
 
-  // Claims the rule runs `ids`, or with null any rule runs without a job,
-  // and queues their jobs; answers how many it claimed.
-  private relayBatch(ids: number[] | null): Promise<number> {
+  // Claims up to `limit` of the rule runs `ids`, or with null the oldest
+  // rule runs without a job, and queues their jobs; answers how many it
+  // claimed.
+  private relayBatch(ids: number[] | null, limit: number): Promise<number> {
     const which =
       ids === null
         ? sql`job_id is null`
@@ -158,13 +204,13 @@ export class RuleRunRelay implements RuleRunOutbox {
           where id in (
             select id from rule_runs where ${which}
             order by id
-            limit ${CLAIM_LIMIT}
+            limit ${limit}
             for update skip locked)
           returning id::text, job_id::text`),
       )
       if (claimed.length === 0) return 0
 
-      await this.scheduler.enqueueRuleRuns(
+      await this.jobs.enqueueRuleRuns(
         tx,
         claimed.map((run) => ({
           jobId: run.job_id,

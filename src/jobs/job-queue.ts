@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import PgBoss from 'pg-boss'
 import type { Logger } from 'pino'
-import type { RuleRunScheduler } from '../live-feed/activity-log.js'
+import type { RuleRunJobs } from '../follow-up/rule-run-relay.js'
 import { executorFor, type Database, type Orm } from '../storage/database.js'
 
 /** The queue that runs follow-up rules. */
@@ -72,7 +72,7 @@ function upkeepIntervalFor(timeoutSeconds: number): number {
 }
 
 /** The running job queue. */
-export class JobQueue implements RuleRunScheduler {
+export class JobQueue implements RuleRunJobs {
   private constructor(
     private readonly boss: PgBoss,
     private readonly settings: JobSettings,
@@ -143,6 +143,11 @@ export class JobQueue implements RuleRunScheduler {
         data: { ruleRunId: run.ruleRunId },
       })),
     )
+  }
+
+  /** Rule-run jobs queued and not yet started, retries included. */
+  async countWaitingRuleRuns(): Promise<number> {
+    return (await this.boss.getQueueSize(RULE_RUN_QUEUE)) ?? 0
   }
 
   /**

@@ -6,8 +6,9 @@
  * being written, new events wait in line and go to disk together in the
  * next one, so a burst costs one statement and one durable flush rather
  * than one per event. A batch's rule runs are stored with it and put on the
- * job queue moments later by the relay (rule-run-relay.ts); events stored
- * inside another door's transaction have their jobs queued in it.
+ * job queue by the relay (rule-run-relay.ts) as the workers make room;
+ * events stored inside another door's transaction have their jobs queued
+ * in it.
  */
 import { randomUUID } from 'node:crypto'
 import { inArray } from 'drizzle-orm'
