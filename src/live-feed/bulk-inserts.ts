@@ -105,12 +105,19 @@ export async function insertBatch(
       first.id::text as first_id, first.event_type as first_event_type,
       first.recognised as first_recognised,
       first.body_sha256 as first_body_sha256,
-      (select json_agg(json_build_array(runs.id::text, runs.job_id))
-        from runs where runs.event_id = input.id) as runs
+      runs_of.runs
     from input
     left join inserted on inserted.id = input.id
-    left join activity_events first
-      on inserted.id is null and first.dedupe_key = input.dedupe_key
+    left join (
+      select event_id, json_agg(json_build_array(id::text, job_id)) as runs
+      from runs group by event_id
+    ) runs_of on runs_of.event_id = input.id
+    left join lateral (
+      -- Looked up only for the repeats; the key is unique.
+      select * from activity_events
+      where inserted.id is null and dedupe_key = input.dedupe_key
+      limit 1
+    ) first on true
     order by input.ord`)
 
   return rowsOf<BatchRow>(result).map((row, i) =>
