@@ -54,7 +54,7 @@ export function resultsTable(results: RunResult[]): string {
     'max ms',
     'non-2xx',
     'errors',
-    'CPU ms/answer',
+    'CPU µs/answer',
     'WAL records/answer',
     'WAL bytes/answer',
     'peak RSS MiB',
@@ -98,7 +98,7 @@ function cpuPerAnswer(result: RunResult): string {
   const answers = allAnswers(result.report)
   if (answers === 0) return 'n/a'
 
-  return ((result.cpuSeconds * 1000) / answers).toFixed(2)
+  return Math.round((result.cpuSeconds * 1e6) / answers).toLocaleString('en-US')
 }
 
 // WAL records and bytes per answer of any status, warm-up included.

@@ -212,7 +212,7 @@ function describeRun(
       'The service runs `node --import tsx src/main.ts` on its default ' +
       'LOG_LEVEL, its stdout and stderr written to a file (log KiB). ' +
       'Latencies are of 2xx answers, at 1 ms resolution; peak RSS is the ' +
-      "target process's VmHWM at the end of its run. CPU ms/answer is " +
+      "target process's VmHWM at the end of its run. CPU µs/answer is " +
       "the target process's CPU time (user + system) over the load, " +
       'warm-up included, divided by the answers it gave: a figure less ' +
       'sensitive to a busy machine than throughput. WAL per answer is ' +
