@@ -5,7 +5,7 @@
 import type { TargetName } from './bench-targets.js'
 import type { LoadReport } from './load.js'
 import type { ScenarioName } from './scenarios.js'
-import type { StoredRows } from './stored-rows.js'
+import type { FollowUps, StoredRows } from './stored-rows.js'
 import type { WalTotals } from './wal-totals.js'
 
 /** What one target did under one scenario. */
@@ -61,6 +61,7 @@ export function resultsTable(results: RunResult[]): string {
     '2xx (warm-up + run)',
     'rows of 2xx',
     'in flight at stop (stored)',
+    'follow-ups at stop (queued, done)',
     'log KiB',
   ]
   const rows = results.map((result) => resultRow(result))
@@ -89,8 +90,18 @@ function resultRow(result: RunResult): string[] {
     `${warm} + ${measured.answers2xx}`,
     rows ? String(rows.acknowledged) : 'n/a',
     rows ? `${unanswered} (${rows.unanswered})` : String(unanswered),
+    describeFollowUps(rows?.followUps ?? null),
     (result.logBytes / 1024).toFixed(0),
   ]
+}
+
+function describeFollowUps(followUps: FollowUps | null): string {
+  if (followUps === null) return 'n/a'
+
+  const { runs, queued, done } = followUps
+  const count = (n: number) => n.toLocaleString('en-US')
+
+  return `${count(runs)} (${count(queued)}, ${count(done)})`
 }
 
 // CPU the target spent per answer of any status, warm-up included.

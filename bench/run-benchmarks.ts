@@ -221,7 +221,10 @@ function describeRun(
     resultsTable(results),
     'Rows of 2xx: rows stored for requests answered 2xx, warm-up included. ' +
       'In flight at stop: requests autocannon dropped unanswered when a ' +
-      'phase ended, and how many of them the target stored anyway.',
+      'phase ended, and how many of them the target stored anyway. ' +
+      "Follow-ups at stop: the rule runs the run's events set off, how " +
+      'many had been given a job and how many were done when the target ' +
+      'stopped; the rest wait in the table for the next start.',
     `Targets:\n\n${checksList(checkTargets(results))}`,
   ]
   const reference = leanReference(results)

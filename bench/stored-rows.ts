@@ -16,6 +16,11 @@ export interface RowStore {
   key: string
   /** The key a request id is stored under. */
   keyOf(id: string): string
+  /**
+   * The rule runs of the run's rows, as SQL after `from` with the run's key
+   * pattern as $1, for stores whose rows set off follow-ups.
+   */
+  ruleRuns?: string
 }
 
 const sameId = (id: string) => id
@@ -26,6 +31,8 @@ export const SERVICE_ROW_STORES: Record<ScenarioName, RowStore> = {
     from: `activity_events where door = 'webhooks.events'`,
     key: 'event_id',
     keyOf: sameId,
+    ruleRuns: `rule_runs r join activity_events e on e.id = r.event_id
+      where e.door = 'webhooks.events' and e.event_id like $1`,
   },
   sms: {
     from: `sms_messages where direction = 'inbound'`,
@@ -58,6 +65,15 @@ export interface StoredRows {
   unanswered: number
   /** Acknowledged requests with more than one row (must be 0). */
   duplicated: number
+  /** The follow-ups of the run's rows once the target stopped. */
+  followUps: FollowUps | null
+}
+
+/** Rule runs stored, those given a job, and those done. */
+export interface FollowUps {
+  runs: number
+  queued: number
+  done: number
 }
 
 /** Counts the rows `store` holds for the run that `report` describes. */
@@ -92,6 +108,28 @@ export async function countStoredRows(
     refused,
     unanswered,
     duplicated,
+    followUps: store.ruleRuns
+      ? await countFollowUps(executor, store.ruleRuns, prefix)
+      : null,
+  }
+}
+
+async function countFollowUps(
+  executor: SqlExecutor,
+  from: string,
+  values: unknown[],
+): Promise<FollowUps> {
+  const { rows } = await executor.executeSql(
+    `select count(*)::int as runs, count(r.job_id)::int as queued,
+       (count(*) filter (where r.status = 'done'))::int as done
+     from ${from}`,
+    values,
+  )
+
+  return {
+    runs: Number(rows[0].runs),
+    queued: Number(rows[0].queued),
+    done: Number(rows[0].done),
   }
 }
 
