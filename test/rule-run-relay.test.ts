@@ -92,8 +92,8 @@ describe('the rule-run relay', () => {
     return row!
   }
 
-  // The ids of the rule runs that have a job, counted from 1 in the order
-  // they were stored.
+  // Where the rule runs that have a job stand in the order the rule runs
+  // were stored, counting from 1.
   async function queuedRuns(database: Database) {
     const rows = await query<{ n: number }>(
       database,

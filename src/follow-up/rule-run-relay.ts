@@ -2,7 +2,7 @@
  * The relay from stored rule runs to their jobs. The events door stores an
  * event and its rule runs in one statement and answers; the rule runs wait
  * in the table with no job yet (an outbox), and the relay puts them on the
- * job queue in batches of its own, moments later.
+ * job queue in batches of its own.
  *
  * The job queue is kept short: the relay queues no more rule runs than the
  * workers can start in the next few seconds (`queueAhead` jobs waiting),
