@@ -117,6 +117,18 @@ describe('the rule-run relay', () => {
     )
   }
 
+  // What a failed try leaves: the job waits an hour for its retry.
+  async function failForAnHour(database: Database, count: number) {
+    await query(
+      database,
+      `update pgboss.job set state = 'retry', retry_count = 1,
+         start_after = now() + interval '1 hour'
+       where id in (select id from pgboss.job
+         where name = 'follow-up-rule-run' and state = 'created'
+         order by created_on limit ${count})`,
+    )
+  }
+
   it('queues, when it starts, the rule runs left without a job', async () => {
     await storeWithoutJobs(first.database, 30)
     assert.deepEqual(await relayCounts(first.database), {
@@ -196,6 +208,20 @@ describe('the rule-run relay', () => {
       jobs: 35,
     })
     assert.deepEqual(await queuedRuns(first.database), range(1, 35))
+  })
+
+  it('does not count jobs waiting to be retried later as waiting', async () => {
+    await storeWithoutJobs(first.database, 50)
+    await short.relay.relayWaiting()
+
+    await failForAnHour(first.database, 20)
+    await short.relay.relayWaiting()
+
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 50,
+      waiting: 10,
+      jobs: 40,
+    })
   })
 
   it('queues each rule run once when two processes relay at once', async () => {

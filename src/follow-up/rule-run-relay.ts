@@ -41,7 +41,10 @@ const FAILURE_LOG_INTERVAL_MS = 60_000
 
 /** The job queue as the relay sees it. */
 export interface RuleRunJobs extends RuleRunScheduler {
-  /** Rule-run jobs queued and not yet started, retries included. */
+  /**
+   * Rule-run jobs a worker may start now; a retry still waiting out its
+   * delay does not count, so failing runs do not hold up new ones.
+   */
   countWaitingRuleRuns(): Promise<number>
 }
 

@@ -145,9 +145,18 @@ export class JobQueue implements RuleRunJobs {
     )
   }
 
-  /** Rule-run jobs queued and not yet started, retries included. */
+  /**
+   * Rule-run jobs that a worker may start now: new ones, and retries whose
+   * delay is over. Retries still waiting out their delay are not counted.
+   */
   async countWaitingRuleRuns(): Promise<number> {
-    return (await this.boss.getQueueSize(RULE_RUN_QUEUE)) ?? 0
+    const { rows } = await this.boss.getDb().executeSql(
+      `select count(*)::int as jobs from pgboss.job
+       where name = $1 and state < 'active' and start_after <= now()`,
+      [RULE_RUN_QUEUE],
+    )
+
+    return Number(rows[0]?.jobs ?? 0)
   }
 
   /**
