@@ -109,7 +109,9 @@ function cpuPerAnswer(result: RunResult): string {
   const answers = allAnswers(result.report)
   if (answers === 0) return 'n/a'
 
-  return Math.round((result.cpuSeconds * 1e6) / answers).toLocaleString('en-US')
+  const micros = (result.cpuSeconds * 1e6) / answers
+
+  return Math.round(micros).toLocaleString('en-US')
 }
 
 // WAL records and bytes per answer of any status, warm-up included.
