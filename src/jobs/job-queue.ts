@@ -1,10 +1,10 @@
 /**
  * Durable background jobs, kept in PostgreSQL by pg-boss. Jobs are put on a
  * queue inside the caller's transaction, the one that records the job on
- * what it follows up, so no job exists without that record. A failing job is tried again with a doubling
- * delay and stays visible as failed, with its error, once its retries are
- * used up. A job whose process died while running it is tried again once
- * its timeout has passed.
+ * what it follows up, so no job exists without that record. A failing job
+ * is tried again with a doubling delay and stays visible as failed, with
+ * its error, once its retries are used up. A job whose process died while
+ * running it is tried again once its timeout has passed.
  */
 import { randomUUID } from 'node:crypto'
 import PgBoss from 'pg-boss'
