@@ -138,13 +138,13 @@ export class RuleRunRelay implements RuleRunOutbox {
         const ids = this.told.splice(0, Math.min(this.room, CLAIM_LIMIT))
         this.room -= await this.relayBatch(ids, ids.length)
       }
-      // What did not fit waits in the table for the sweep.
-      this.told = []
       if (this.failingSince !== undefined) this.reportRecovery()
     } catch (error) {
-      // The sweep finds what was told and not queued.
-      this.told = []
       this.reportFailure(error as Error)
+    } finally {
+      // What was told and not queued (no room, or a failure) waits in the
+      // table for the sweep.
+      this.told = []
     }
   }
 
