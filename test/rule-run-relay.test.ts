@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { RuleRunRelay } from '../src/follow-up/rule-run-relay.js'
+import { RULE_RUN_QUEUE } from '../src/jobs/job-queue.js'
 import {
   storeEvents,
   type IncomingEvent,
+  type ReusedKeyError,
   type StoredEvent,
 } from '../src/live-feed/activity-log.js'
 import { openDatabase, type Database } from '../src/storage/database.js'
@@ -22,6 +24,10 @@ import {
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i)
+}
+
+function ruleRunIdsOf(events: (StoredEvent | ReusedKeyError)[]): number[] {
+  return events.flatMap((event) => (event as StoredEvent).ruleRunIds)
 }
 
 function paidInvoices(count: number, numberedFrom = 0): IncomingEvent[] {
@@ -106,28 +112,33 @@ describe('the rule-run relay', () => {
     return rows.map((row) => row.n)
   }
 
-  // What a worker does when it takes jobs from the queue.
-  async function startJobs(database: Database, count: number) {
+  // Sets `change` on the `count` oldest rule-run jobs not yet started.
+  async function changeOldestJobs(
+    database: Database,
+    count: number,
+    change: string,
+  ) {
     await query(
       database,
-      `update pgboss.job set state = 'active', started_on = now()
+      `update pgboss.job set ${change}
        where id in (select id from pgboss.job
-         where name = 'follow-up-rule-run' and state = 'created'
+         where name = '${RULE_RUN_QUEUE}' and state = 'created'
          order by created_on limit ${count})`,
     )
   }
 
+  // What a worker does when it takes jobs from the queue.
+  const startJobs = (database: Database, count: number) =>
+    changeOldestJobs(database, count, `state = 'active', started_on = now()`)
+
   // What a failed try leaves: the job waits an hour for its retry.
-  async function failForAnHour(database: Database, count: number) {
-    await query(
+  const failForAnHour = (database: Database, count: number) =>
+    changeOldestJobs(
       database,
-      `update pgboss.job set state = 'retry', retry_count = 1,
-         start_after = now() + interval '1 hour'
-       where id in (select id from pgboss.job
-         where name = 'follow-up-rule-run' and state = 'created'
-         order by created_on limit ${count})`,
+      count,
+      `state = 'retry', retry_count = 1,
+       start_after = now() + interval '1 hour'`,
     )
-  }
 
   it('queues, when it starts, the rule runs left without a job', async () => {
     await storeWithoutJobs(first.database, 30)
@@ -151,9 +162,7 @@ describe('the rule-run relay', () => {
     await storeWithoutJobs(first.database, 10)
     const told = await storeWithoutJobs(first.database, 5, 10)
 
-    first.relay.stored(
-      told.flatMap((event) => (event as StoredEvent).ruleRunIds),
-    )
+    first.relay.stored(ruleRunIdsOf(told))
     await first.relay.settled()
 
     assert.deepEqual(await relayCounts(first.database), {
@@ -183,9 +192,7 @@ describe('the rule-run relay', () => {
     await short.relay.relayWaiting()
     const told = await storeWithoutJobs(first.database, 5, 20)
 
-    short.relay.stored(
-      told.flatMap((event) => (event as StoredEvent).ruleRunIds),
-    )
+    short.relay.stored(ruleRunIdsOf(told))
     await short.relay.settled()
 
     assert.deepEqual(await relayCounts(first.database), {
@@ -237,7 +244,7 @@ describe('the rule-run relay', () => {
     const [jobs] = await query<{ n: number }>(
       first.database,
       `select count(*)::int as n from pgboss.job
-       where name = 'follow-up-rule-run'`,
+       where name = '${RULE_RUN_QUEUE}'`,
     )
     assert.equal(jobs!.n, 1400, 'one job a rule run, none twice')
     assert.deepEqual(await relayCounts(first.database), {
