@@ -125,6 +125,25 @@ for (const engine of ENGINES) {
       })
     })
 
+    it('marks a run done in the same transaction as its last action', async () => {
+      await post(t, { event_type: 'mockup_approved', work_order_id: 'WO-32' })
+
+      const run = await settledRun(t, 'approved-mockup-moves-order')
+      assert.equal(run.status, 'done')
+      assert.ok(run.finished_at, 'the finished run says when')
+      const [written] = await query<any>(
+        t.database,
+        `select
+           (select xmin::text from rule_runs where id = ${run.id}) as run,
+           (select xmin::text from inbox_items) as item`,
+      )
+      assert.equal(
+        written.run,
+        written.item,
+        'the run was marked done by the transaction that made its inbox item',
+      )
+    })
+
     it('records costs and payments in integer cents', async () => {
       await post(t, {
         event_type: 'cogs.blank_matched',

@@ -62,8 +62,9 @@ export class RuleRunner {
     await this.markRunning(loaded.run)
 
     try {
-      await this.performActions(loaded)
-      await this.finish(loaded.run.id, 'done', null)
+      // With every action already done, nothing marked the run done yet.
+      const finished = await this.performActions(loaded)
+      if (!finished) await this.finish(loaded.run.id, 'done', null)
       log.info(`follow-up rule "${loaded.run.ruleId}" done`)
     } catch (error) {
       await this.recordFailure(loaded.run.id, job, error as Error, log)
@@ -92,9 +93,16 @@ export class RuleRunner {
       .where(eq(ruleRuns.id, run.id))
   }
 
-  private async performActions({ run, event }: LoadedRun) {
+  /**
+   * Performs the actions not done yet, each in its own transaction with its
+   * result; the last one marks the run done in that same transaction. False
+   * when there was nothing left to do.
+   */
+  private async performActions({ run, event }: LoadedRun): Promise<boolean> {
     const rule = run.rule as Rule
     const results = [...(run.results as (ActionResult | null)[])]
+    const lastIndex = rule.actions.length - 1
+    let finished = false
 
     for (const [index, action] of rule.actions.entries()) {
       if (results[index]?.status === 'done') continue
@@ -126,9 +134,12 @@ export class RuleRunner {
           at: new Date().toISOString(),
           ...summary,
         }
-        await saveResults(tx, run.id, results)
+        await saveResults(tx, run.id, results, index === lastIndex)
       })
+      finished = index === lastIndex
     }
+
+    return finished
   }
 
   private async finish(
@@ -158,13 +169,17 @@ export class RuleRunner {
   }
 }
 
+// With `last`, the run is done as the last action's result is saved.
 async function saveResults(
   tx: Orm,
   ruleRunId: number,
   results: (ActionResult | null)[],
+  last: boolean,
 ) {
+  const now = new Date()
+  const done = { status: 'done', lastError: null, finishedAt: now } as const
   await tx
     .update(ruleRuns)
-    .set({ results, updatedAt: new Date() })
+    .set({ results, updatedAt: now, ...(last ? done : {}) })
     .where(eq(ruleRuns.id, ruleRunId))
 }
