@@ -63,8 +63,10 @@ export const PRUNE_IDEMPOTENCY_KEYS = 'prune-idempotency-keys'
 
 /**
  * Follow-up jobs kept waiting on the queue for each one a process runs side
- * by side. Workers start up to twice their concurrency a second and the
- * relay tops the queue up every two seconds: about five seconds of work.
+ * by side. While the doors are busy, workers start up to twice their
+ * concurrency a second and the relay tops the queue up every two seconds:
+ * about five seconds of work. While they are idle, the workers go on at
+ * once after each full batch and the relay tops up after each one.
  */
 const RULE_RUNS_QUEUED_PER_WORKER = 10
 
@@ -112,7 +114,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     orm: database.orm,
     logger,
   })
-  await startRuleWorkers(jobs, database, activityLog, notifier, options)
+  await startRuleWorkers(
+    jobs,
+    database,
+    { activityLog, relay },
+    notifier,
+    options,
+  )
   await relay.start()
   const fileStore = await createFileStore(config.files, config.dataDir)
   const mailbox = config.gmail.credentials
@@ -244,10 +252,13 @@ function openConfiguredDatabase(
   })
 }
 
+// Follow-ups give way to the doors: while events are coming in, workers
+// keep to the polling pace, and a backlog is worked through at full speed
+// once the doors are idle.
 async function startRuleWorkers(
   jobs: JobQueue,
   database: Database,
-  activityLog: ActivityLog,
+  { activityLog, relay }: { activityLog: ActivityLog; relay: RuleRunRelay },
   notifier: Notifier,
   options: ServiceOptions,
 ) {
@@ -257,12 +268,18 @@ async function startRuleWorkers(
     (tx, event) => storeDerivedEvent(tx, event, activityLog),
     options.logger.child({ part: 'follow-up' }),
   )
+  const hurry = () => {
+    if (!activityLog.idle) return false
 
-  await jobs.work(
-    RULE_RUN_QUEUE,
-    (job: RuleRunJob) => runner.run(job),
-    options.pollingIntervalSeconds,
-  )
+    relay.topUp()
+
+    return true
+  }
+
+  await jobs.work(RULE_RUN_QUEUE, (job: RuleRunJob) => runner.run(job), {
+    pollingIntervalSeconds: options.pollingIntervalSeconds,
+    hurry,
+  })
 }
 
 async function startLabelWorker(jobs: JobQueue, mail: MailContext) {

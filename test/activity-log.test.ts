@@ -24,6 +24,9 @@ import {
   resetTables,
 } from './support/test-database.js'
 
+// An outbox that hears of rule runs and does nothing with them.
+const NO_OUTBOX = { stored: () => {} }
+
 async function count(database: Database, table: string): Promise<number> {
   const [row] = await query<{ n: string }>(
     database,
@@ -128,6 +131,18 @@ for (const engine of ENGINES) {
         assert.ok(run.job_id, `rule run of ${stored[i]!.id} was relayed`)
         assert.ok(await jobs.findJob(RULE_RUN_QUEUE, run.job_id))
       }
+    })
+
+    it('is idle only while no event waits or is being written', async () => {
+      const log = new ActivityLog(database.orm, context, NO_OUTBOX, SILENT, 100)
+      assert.ok(log.idle, 'idle before any event')
+
+      const stored = log.record(paidInvoice('pp-9'))
+      assert.ok(!log.idle, 'not idle while the event waits for its write')
+      await stored
+      await log.drain()
+
+      assert.ok(log.idle, 'idle again once the event is written')
     })
 
     it('refuses a key reused with another body in the same batch', async () => {

@@ -217,6 +217,21 @@ describe('the rule-run relay', () => {
     assert.deepEqual(await queuedRuns(first.database), range(1, 35))
   })
 
+  it('tops the queue up as soon as it is asked, between sweeps', async () => {
+    await storeWithoutJobs(first.database, 50)
+    await short.relay.relayWaiting()
+    await startJobs(first.database, 15)
+
+    short.relay.topUp()
+    await short.relay.settled()
+
+    assert.deepEqual(await relayCounts(first.database), {
+      runs: 50,
+      waiting: 15,
+      jobs: 35,
+    })
+  })
+
   it('does not count jobs waiting to be retried later as waiting', async () => {
     await storeWithoutJobs(first.database, 50)
     await short.relay.relayWaiting()

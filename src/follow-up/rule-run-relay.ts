@@ -80,8 +80,17 @@ export class RuleRunRelay implements RuleRunOutbox {
   /** Queues what is waiting now, then sweeps every few seconds. */
   async start(): Promise<void> {
     await this.relayWaiting()
-    this.timer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS)
+    this.timer = setInterval(() => this.topUp(), SWEEP_INTERVAL_MS)
     this.timer.unref()
+  }
+
+  /**
+   * Sweeps as soon as no other pass is running, without waiting for the
+   * next few seconds to pass: for when workers have just taken jobs.
+   */
+  topUp(): void {
+    this.sweepDue = true
+    this.startPass()
   }
 
   /**
@@ -114,11 +123,6 @@ export class RuleRunRelay implements RuleRunOutbox {
   async relayWaiting(): Promise<void> {
     this.sweepDue = true
     await this.relayNow()
-  }
-
-  private sweep() {
-    this.sweepDue = true
-    this.startPass()
   }
 
   // One pass at a time; a sweep asked for meanwhile waits for the next.

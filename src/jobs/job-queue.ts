@@ -30,9 +30,21 @@ export interface JobSettings {
   /**
    * Jobs of one queue a process takes at each fetch and runs side by side.
    * pg-boss waits out its polling interval (half a second) between fetches,
-   * so while a backlog lasts a process starts twice this many a second.
+   * so while a backlog lasts a process starts twice this many a second,
+   * unless its worker is told to hurry (`WorkOptions.hurry`).
    */
   concurrency: number
+}
+
+/** How a worker takes the jobs of its queue. */
+export interface WorkOptions {
+  /** How often an idle worker looks for jobs, in seconds; 0.5 unless set. */
+  pollingIntervalSeconds?: number
+  /**
+   * Asked whenever a full batch is done, as there may be more waiting: true
+   * fetches the next batch at once instead of after the polling interval.
+   */
+  hurry?: () => boolean
 }
 
 /** Fewest and most seconds between two checks for timed-out jobs. */
@@ -166,18 +178,22 @@ export class JobQueue implements RuleRunJobs {
   async work<Data extends object>(
     queue: string,
     handle: (job: Job<Data>) => Promise<void>,
-    pollingIntervalSeconds = 0.5,
+    { pollingIntervalSeconds = 0.5, hurry }: WorkOptions = {},
   ): Promise<void> {
-    await this.boss.work<Data>(
+    const batchSize = this.settings.concurrency
+    // Set when pg-boss has started the worker, before any batch can end.
+    const worker: { id?: string } = {}
+    const runBatch = async (jobs: PgBoss.JobWithMetadata<Data>[]) => {
+      await Promise.all(jobs.map((job) => this.runOne(queue, job, handle)))
+
+      const full = jobs.length === batchSize
+      if (full && worker.id && hurry?.()) this.boss.notifyWorker(worker.id)
+    }
+
+    worker.id = await this.boss.work<Data>(
       queue,
-      {
-        batchSize: this.settings.concurrency,
-        pollingIntervalSeconds,
-        includeMetadata: true,
-      },
-      async (jobs) => {
-        await Promise.all(jobs.map((job) => this.runOne(queue, job, handle)))
-      },
+      { batchSize, pollingIntervalSeconds, includeMetadata: true },
+      runBatch,
     )
   }
 

@@ -311,6 +311,11 @@ export class ActivityLog {
     return this.waiting.length
   }
 
+  /** True when no event is waiting or being written. */
+  get idle(): boolean {
+    return this.waiting.length === 0 && this.writes.size === 0
+  }
+
   /** Resolves when every event handed to `record` so far is written. */
   async drain(): Promise<void> {
     while (this.writes.size > 0 || this.writeScheduled) {

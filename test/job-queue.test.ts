@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { JobQueue } from '../src/jobs/job-queue.js'
+import type { Database } from '../src/storage/database.js'
+import { startJobQueue } from './support/paid-invoices.js'
+import { createTestDatabase, ENGINES } from './support/test-database.js'
+import { waitFor } from './support/test-service.js'
+
+// Far longer than any test waits: a worker that waits out its polling
+// interval takes no second batch while a test runs.
+const SLOW_POLLING = { pollingIntervalSeconds: 600 }
+
+for (const engine of ENGINES) {
+  describe(`job queue workers on ${engine}`, () => {
+    let database: Database
+    let jobs: JobQueue
+
+    before(async () => {
+      database = await createTestDatabase(engine)
+      // Its workers take one job a fetch, so every batch is a full one.
+      jobs = await startJobQueue(database)
+    })
+    after(async () => {
+      await jobs.stop()
+      await database.close()
+    })
+
+    // A hurry answer that counts how often it was asked.
+    function answering(answer: boolean) {
+      const hurry = () => {
+        hurry.asked += 1
+
+        return answer
+      }
+      hurry.asked = 0
+
+      return hurry
+    }
+
+    async function queueFive(queue: string) {
+      await jobs.declare(queue)
+      await jobs.enqueue(
+        database.orm,
+        queue,
+        [1, 2, 3, 4, 5].map((n) => ({ data: { n } })),
+      )
+    }
+
+    it('fetches again at once after a full batch when told to hurry', async () => {
+      await queueFive('hurried')
+      const done: number[] = []
+      const hurry = answering(true)
+
+      await jobs.work<{ n: number }>(
+        'hurried',
+        async (job) => {
+          done.push(job.data.n)
+        },
+        { ...SLOW_POLLING, hurry },
+      )
+
+      await waitFor(async () => done.length === 5, 'all five jobs to run')
+      assert.deepEqual(
+        [...done].sort((a, b) => a - b),
+        [1, 2, 3, 4, 5],
+        'each job ran once, none waiting out the polling interval',
+      )
+      // Each of the first four batches was followed by a fetch at once.
+      assert.ok(hurry.asked >= 4, `asked ${hurry.asked} times, not 4`)
+    })
+
+    it('waits out the polling interval when it need not hurry', async () => {
+      await queueFive('unhurried')
+      const done: number[] = []
+      const hurry = answering(false)
+
+      await jobs.work<{ n: number }>(
+        'unhurried',
+        async (job) => {
+          done.push(job.data.n)
+        },
+        { ...SLOW_POLLING, hurry },
+      )
+
+      await waitFor(async () => done.length === 1, 'the first job to run')
+      await sleep(1_500)
+      assert.equal(done.length, 1, 'no second batch before the interval')
+      assert.equal(hurry.asked, 1, 'asked once, after the one full batch')
+    })
+  })
+}
