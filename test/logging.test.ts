@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { sql } from 'drizzle-orm'
 import { createLogger, redactUrl } from '../src/http/logging.js'
 import {
   CapturedLog,
@@ -53,6 +54,22 @@ describe('logs', () => {
     for (const secret of [TEST_SECRET, wrong, 'api-key-123']) {
       assert.ok(!t.log.text.includes(secret), `log holds ${secret}`)
     }
+  })
+
+  it('leave out the parameters of a query that failed', async () => {
+    const failed = await t.database.orm
+      .execute(sql`select ${'tk_live_4f9a'} as token from no_such_table`)
+      .catch((error: unknown) => error)
+    assert.ok(failed instanceof Error, 'the query failed')
+
+    const log = new CapturedLog()
+    createLogger('info', log).error({ err: failed }, 'request failed')
+
+    assert.ok(!log.text.includes('tk_live_4f9a'), 'the parameter is logged')
+    const { err } = log.entries[0] as { err: Record<string, string> }
+    assert.match(err.message!, /^Failed query: select \$1 as token from/)
+    assert.match(err.message!, /no_such_table" does not exist/, 'the reason')
+    assert.equal(err.params, '1 left out')
   })
 
   it('censor secrets in any object logged with headers or config', () => {

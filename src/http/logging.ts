@@ -60,10 +60,46 @@ export function createLogger(
       formatters: {
         log: (object) => censorSecrets(object, 0) as Record<string, unknown>,
       },
-      serializers: { req: serializeRequest },
+      serializers: { req: serializeRequest, err: serializeError },
     },
     destination,
   )
+}
+
+/**
+ * `error` as pino writes it, less the parameters of any failed query in it
+ * or its causes: they hold what requests sent and what the service stores
+ * (bodies, keys, tokens), which no log may repeat. The SQL and the
+ * database's own message stay.
+ */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error)
+  const leaks = queryParametersIn(error, 0)
+  if (leaks.length === 0) return serialized
+
+  const scrub = (text: string) =>
+    leaks.reduce((clean, leak) => clean.split(leak).join(''), text)
+  const { params, ...rest } = serialized as typeof serialized & {
+    params?: unknown
+  }
+
+  return {
+    ...rest,
+    message: scrub(rest.message),
+    stack: scrub(rest.stack),
+    params: `${Array.isArray(params) ? params.length : 0} left out`,
+  }
+}
+
+// How a failed query writes its parameters into its message, for each one
+// in the chain of causes.
+function queryParametersIn(error: unknown, depth: number): string[] {
+  if (!(error instanceof Error) || depth > CENSOR_DEPTH) return []
+
+  const { params } = error as Error & { params?: unknown }
+  const own = Array.isArray(params) ? [`\nparams: ${params.join(',')}`] : []
+
+  return [...own, ...queryParametersIn(error.cause, depth + 1)]
 }
 
 /**
