@@ -63,10 +63,10 @@ export const PRUNE_IDEMPOTENCY_KEYS = 'prune-idempotency-keys'
 
 /**
  * Follow-up jobs kept waiting on the queue for each one a process runs side
- * by side. While the doors are busy, workers start up to twice their
+ * by side. While events are coming in, workers start up to twice their
  * concurrency a second and the relay tops the queue up every two seconds:
- * about five seconds of work. While they are idle, the workers go on at
- * once after each full batch and the relay tops up after each one.
+ * about five seconds of work. Once they stop, the workers go on at once
+ * after each full batch and the relay tops up after each one.
  */
 const RULE_RUNS_QUEUED_PER_WORKER = 10
 
@@ -252,9 +252,9 @@ function openConfiguredDatabase(
   })
 }
 
-// Follow-ups give way to the doors: while events are coming in, workers
-// keep to the polling pace, and a backlog is worked through at full speed
-// once the doors are idle.
+// Follow-ups give way to the events door: while it has events waiting or
+// being written, workers keep to the polling pace, and a backlog is worked
+// through at full speed once it is idle.
 async function startRuleWorkers(
   jobs: JobQueue,
   database: Database,

@@ -17,9 +17,10 @@
  * own durable record, and one that was not queued when it was told of (no
  * room, a failed pass, a process that died) is found by the sweep, a pass
  * over the oldest rule runs without a job, that each process makes at
- * start and every few seconds, counting the room afresh. Each pass claims
- * its rule runs with row locks that others skip, and sets their job ids in
- * the transaction that queues the jobs, so no rule run is queued twice.
+ * start, every few seconds and whenever its workers ask for more, counting
+ * the room afresh. Each pass claims its rule runs with row locks that
+ * others skip, and sets their job ids in the transaction that queues the
+ * jobs, so no rule run is queued twice.
  */
 import { sql } from 'drizzle-orm'
 import type { Logger } from 'pino'

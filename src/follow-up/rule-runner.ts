@@ -62,8 +62,8 @@ export class RuleRunner {
     await this.markRunning(loaded.run)
 
     try {
-      // With every action already done, nothing marked the run done yet.
       const finished = await this.performActions(loaded)
+      // Its actions may all have been done before this try began.
       if (!finished) await this.finish(loaded.run.id, 'done', null)
       log.info(`follow-up rule "${loaded.run.ruleId}" done`)
     } catch (error) {
