@@ -232,6 +232,19 @@ describe('the rule-run relay', () => {
     })
   })
 
+  it('tops nothing up once it has stopped', async () => {
+    const relay = new RuleRunRelay(first.database, first.jobs, SILENT, {
+      queueAhead: 20,
+    })
+    await relay.stop()
+    await storeWithoutJobs(first.database, 5)
+
+    relay.topUp()
+    await relay.settled()
+
+    assert.equal((await relayCounts(first.database)).waiting, 5)
+  })
+
   it('does not count jobs waiting to be retried later as waiting', async () => {
     await storeWithoutJobs(first.database, 50)
     await short.relay.relayWaiting()

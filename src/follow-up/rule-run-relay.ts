@@ -61,6 +61,7 @@ export interface RelaySettings {
 /** Puts rule runs that have no job yet on the job queue. */
 export class RuleRunRelay implements RuleRunOutbox {
   private timer: NodeJS.Timeout | undefined
+  private stopped = false
   private pass: Promise<void> | undefined
   private sweepDue = false
   private told: number[] = []
@@ -87,9 +88,12 @@ export class RuleRunRelay implements RuleRunOutbox {
 
   /**
    * Sweeps as soon as no other pass is running, without waiting for the
-   * next few seconds to pass: for when workers have just taken jobs.
+   * next few seconds to pass: for when workers have just taken jobs. Once
+   * the relay is stopped, it does nothing.
    */
   topUp(): void {
+    if (this.stopped) return
+
     this.sweepDue = true
     this.startPass()
   }
@@ -112,6 +116,7 @@ export class RuleRunRelay implements RuleRunOutbox {
 
   /** Stops sweeping, after a last pass over what is waiting. */
   async stop(): Promise<void> {
+    this.stopped = true
     clearInterval(this.timer)
     await this.settled()
     await this.relayWaiting()
