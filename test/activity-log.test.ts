@@ -134,7 +134,14 @@ for (const engine of ENGINES) {
     })
 
     it('is idle only while no event waits or is being written', async () => {
-      const log = new ActivityLog(database.orm, context, NO_OUTBOX, SILENT, 100)
+      const log = new ActivityLog(
+        database.orm,
+        context,
+        NO_OUTBOX,
+        SILENT,
+        100,
+        0,
+      )
       assert.ok(log.idle, 'idle before any event')
 
       const stored = log.record(paidInvoice('pp-9'))
@@ -143,6 +150,24 @@ for (const engine of ENGINES) {
       await log.drain()
 
       assert.ok(log.idle, 'idle again once the event is written')
+    })
+
+    it('is not idle until no event has come in for its quiet time', async () => {
+      const quietMs = 60_000
+      const log = new ActivityLog(
+        database.orm,
+        context,
+        NO_OUTBOX,
+        SILENT,
+        100,
+        quietMs,
+      )
+      assert.ok(log.idle, 'idle before any event')
+
+      await log.record(paidInvoice('pp-10'))
+      await log.drain()
+
+      assert.ok(!log.idle, 'written, but an event came in a moment ago')
     })
 
     it('refuses a key reused with another body in the same batch', async () => {

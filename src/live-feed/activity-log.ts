@@ -255,6 +255,9 @@ const MAX_BATCH = 256
 /** Most batches being written at once, each in its own transaction. */
 const MAX_CONCURRENT_WRITES = 2
 
+/** How long after its last event the log counts as idle, by default. */
+const QUIET_MS = 1_000
+
 /**
  * The write path of the doors: `record` resolves once the event and its
  * rule runs are committed, sharing the statement with whatever other events
@@ -266,6 +269,7 @@ export class ActivityLog {
   private waiting: Waiting[] = []
   private writes = new Set<Promise<void>>()
   private writeScheduled = false
+  private lastEventAt = -Infinity
 
   constructor(
     private readonly orm: Orm,
@@ -274,6 +278,8 @@ export class ActivityLog {
     private readonly logger: Logger,
     /** Most events that may wait; more are refused at once, not queued. */
     private readonly queueLimit: number,
+    /** How long after its last event the log counts as idle, in ms. */
+    private readonly quietMs = QUIET_MS,
   ) {}
 
   /**
@@ -283,6 +289,7 @@ export class ActivityLog {
    * @throws ActivityLogFullError when `queueLimit` events are waiting.
    */
   record(event: IncomingEvent): Promise<StoredEvent> {
+    this.lastEventAt = performance.now()
     if (this.waiting.length >= this.queueLimit) {
       return Promise.reject(new ActivityLogFullError(this.queueLimit))
     }
@@ -300,6 +307,7 @@ export class ActivityLog {
    * @throws ReusedKeyError when its dedupe key was used for another body.
    */
   async recordWithin(tx: Orm, event: IncomingEvent): Promise<StoredEvent> {
+    this.lastEventAt = performance.now()
     const [outcome] = await storeEvents(tx, [event], this.context)
     if (outcome instanceof ReusedKeyError) throw outcome
 
@@ -311,9 +319,16 @@ export class ActivityLog {
     return this.waiting.length
   }
 
-  /** True when no event is waiting or being written. */
+  /**
+   * True when no event is waiting or being written and none has come in
+   * for `quietMs`. The quiet time matters on the embedded database, whose
+   * queries run on this thread: while they do, requests wait unread, and
+   * an empty queue alone would say nothing is coming.
+   */
   get idle(): boolean {
-    return this.waiting.length === 0 && this.writes.size === 0
+    const quiet = performance.now() - this.lastEventAt >= this.quietMs
+
+    return quiet && this.waiting.length === 0 && this.writes.size === 0
   }
 
   /** Resolves when every event handed to `record` so far is written. */
