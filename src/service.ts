@@ -252,9 +252,9 @@ function openConfiguredDatabase(
   })
 }
 
-// Follow-ups give way to the events door: while it has events waiting or
-// being written, workers keep to the polling pace, and a backlog is worked
-// through at full speed once it is idle.
+// Follow-ups give way to the doors: while events come in, workers keep to
+// the polling pace, and a backlog is worked through at full speed once the
+// activity log is idle.
 async function startRuleWorkers(
   jobs: JobQueue,
   database: Database,
