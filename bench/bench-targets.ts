@@ -41,6 +41,8 @@ export interface StartedTarget {
   countRows(report: LoadReport, tag: string): Promise<StoredRows | null>
   /** The PostgreSQL server's WAL counters, for targets stored on one. */
   walTotals?: () => Promise<WalTotals>
+  /** Follow-up rule runs done so far, for targets that run follow-ups. */
+  followUpsDone?: () => Promise<number>
   /** Stops the target and deletes its store. */
   close(): Promise<void>
 }
@@ -63,6 +65,7 @@ const UNSET_FOR_SERVICE = [
   'TRUSTED_NETWORKS',
   'TRUSTED_PROXIES',
   'EVENT_QUEUE_LIMIT',
+  'JOB_CONCURRENCY',
   'MAX_BODY_BYTES',
   'PUSH_NTFY_URL',
   'PRICE_LIST',
@@ -73,6 +76,7 @@ const SERVICE_SECRETS = {
   WEBHOOK_SECRET: BENCH_SECRETS.webhook,
   TWILIO_AUTH_TOKEN: BENCH_SECRETS.twilioToken,
   PRESSOS_PRICING_HMAC_SECRET: BENCH_SECRETS.pricing,
+  METRICS_TOKEN: BENCH_SECRETS.metrics,
 }
 
 /** Fastify answering 202 with no work. */
@@ -211,6 +215,9 @@ async function startWithStore(
     process: started,
     logPath: launch.logPath,
     walTotals: databaseUrl ? () => readWalTotals(databaseUrl) : undefined,
+    followUpsDone: store.ruleRuns
+      ? () => readFollowUpsDone(started.origin)
+      : undefined,
     async countRows(report, tag) {
       await started.stop()
       const database = await openDatabase(location)
@@ -225,4 +232,20 @@ async function startWithStore(
       await deleteStore()
     },
   }
+}
+
+const DONE_RULE_RUNS = /^pressos_follow_up_rule_runs\{status="done"\} (\d+)$/m
+
+// The service's own count of finished rule runs, from its metrics.
+async function readFollowUpsDone(origin: string): Promise<number> {
+  const response = await fetch(`${origin}/metrics`, {
+    headers: { authorization: `Bearer ${BENCH_SECRETS.metrics}` },
+  })
+  if (!response.ok) {
+    throw new Error(`GET /metrics answered ${response.status}`)
+  }
+
+  const done = DONE_RULE_RUNS.exec(await response.text())
+
+  return done ? Number(done[1]) : 0
 }

@@ -25,6 +25,11 @@ export interface RunResult {
   wal: WalTotals | null
   /** Bytes the target logged during its run. */
   logBytes: number
+  /**
+   * Follow-ups done a second once the load was over and the target idle;
+   * null for targets without follow-ups.
+   */
+  idleFollowUps: number | null
 }
 
 /** A run that could not be measured, and why. */
@@ -62,6 +67,7 @@ export function resultsTable(results: RunResult[]): string {
     'rows of 2xx',
     'in flight at stop (stored)',
     'follow-ups at stop (queued, done)',
+    'follow-ups/s once idle',
     'log KiB',
   ]
   const rows = results.map((result) => resultRow(result))
@@ -91,6 +97,7 @@ function resultRow(result: RunResult): string[] {
     rows ? String(rows.acknowledged) : 'n/a',
     rows ? `${unanswered} (${rows.unanswered})` : String(unanswered),
     describeFollowUps(rows?.followUps ?? null),
+    describeIdleFollowUps(result),
     (result.logBytes / 1024).toFixed(0),
   ]
 }
@@ -102,6 +109,12 @@ function describeFollowUps(followUps: FollowUps | null): string {
   const count = (n: number) => n.toLocaleString('en-US')
 
   return `${count(runs)} (${count(queued)}, ${count(done)})`
+}
+
+function describeIdleFollowUps({ idleFollowUps }: RunResult): string {
+  if (idleFollowUps === null) return 'n/a'
+
+  return Math.round(idleFollowUps).toLocaleString('en-US')
 }
 
 // CPU the target spent per answer of any status, warm-up included.

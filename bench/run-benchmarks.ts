@@ -12,14 +12,21 @@
  *     npm run bench -- --keep             # keep the targets' logs
  *
  * BENCH_WARMUP_SECONDS (default 2) sets the uncounted warm-up;
+ * BENCH_IDLE_SECONDS (default 5) how long the service is left idle after
+ * its load, to count the follow-ups it runs then;
  * BENCH_RESULTS_FILE records somewhere other than bench/RESULTS.md.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { BENCH_TARGETS, type TargetName } from './bench-targets.js'
+import {
+  BENCH_TARGETS,
+  type StartedTarget,
+  type TargetName,
+} from './bench-targets.js'
 import { killLoad, runLoad, type LoadSettings } from './load-run.js'
 import { describeMachine, recordResults, RESULTS_PATH } from './results-file.js'
 import {
@@ -56,6 +63,7 @@ interface BenchOptions {
   keep: boolean
   runs: [TargetName, ScenarioName][]
   load: LoadSettings
+  idleSeconds: number
 }
 
 let interrupted = false
@@ -118,6 +126,7 @@ function readOptions(): BenchOptions {
       seconds: readSeconds('BENCH_SECONDS', 10),
       warmupSeconds: readSeconds('BENCH_WARMUP_SECONDS', 2),
     },
+    idleSeconds: readSeconds('BENCH_IDLE_SECONDS', 5),
   }
 }
 
@@ -171,6 +180,7 @@ async function benchOne(
     const wal = walBefore
       ? walWritten(walBefore, await started.walTotals!())
       : null
+    const idleFollowUps = await countIdleFollowUps(started, options)
     const peakMemoryBytes = await started.process.peakMemoryBytes()
     const logBytes = await started.process.logBytes()
     const rows = await started.countRows(report, tag)
@@ -186,10 +196,26 @@ async function benchOne(
       cpuSeconds,
       wal,
       logBytes,
+      idleFollowUps,
     }
   } finally {
     await started.close()
   }
+}
+
+// Follow-ups done a second while the target, its load over, has no
+// requests; null for a target without follow-ups or with none left to do.
+async function countIdleFollowUps(
+  started: StartedTarget,
+  { idleSeconds }: BenchOptions,
+): Promise<number | null> {
+  if (!started.followUpsDone || idleSeconds === 0) return null
+
+  const before = await started.followUpsDone()
+  await sleep(idleSeconds * 1000)
+  const done = (await started.followUpsDone()) - before
+
+  return done / idleSeconds
 }
 
 // Request ids start with the tag; no "_" or "%", as rows are found by LIKE.
@@ -224,7 +250,12 @@ function describeRun(
       'phase ended, and how many of them the target stored anyway. ' +
       "Follow-ups at stop: the rule runs the run's events set off, how " +
       'many had been given a job and how many were done when the target ' +
-      'stopped; the rest wait in the table for the next start.',
+      'stopped; the rest wait in the table for the next start. ' +
+      `Follow-ups/s once idle: rule runs done a second in the ` +
+      `${options.idleSeconds} s after the load, with no requests coming ` +
+      "in; at the workers' polling pace, which they keep while events " +
+      'come in, a process does at most 2 × JOB_CONCURRENCY a second ' +
+      '(20 on its default).',
     `Targets:\n\n${checksList(checkTargets(results))}`,
   ]
   const reference = leanReference(results)
@@ -241,7 +272,7 @@ function describeRun(
 }
 
 function commandLine(): string {
-  const env = ['BENCH_SECONDS', 'BENCH_WARMUP_SECONDS']
+  const env = ['BENCH_SECONDS', 'BENCH_WARMUP_SECONDS', 'BENCH_IDLE_SECONDS']
     .filter((name) => process.env[name])
     .map((name) => `${name}=${process.env[name]} `)
     .join('')

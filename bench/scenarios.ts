@@ -12,6 +12,7 @@ export const BENCH_SECRETS = {
   webhook: 'bench-webhook-secret-7d2e',
   twilioToken: 'bench-twilio-token-41c9',
   pricing: 'bench-pricing-secret-a83f',
+  metrics: 'bench-metrics-token-5be0',
 } as const
 
 export const SCENARIO_NAMES = ['events', 'sms', 'quote'] as const
