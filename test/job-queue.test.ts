@@ -7,6 +7,10 @@ import { startJobQueue } from './support/paid-invoices.js'
 import { createTestDatabase, ENGINES } from './support/test-database.js'
 import { waitFor } from './support/test-service.js'
 
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1)
+}
+
 // Far longer than any test waits: a worker that waits out its polling
 // interval takes no second batch while a test runs.
 const SLOW_POLLING = { pollingIntervalSeconds: 600 }
@@ -68,6 +72,36 @@ for (const engine of ENGINES) {
       )
       // Each of the first four batches was followed by a fetch at once.
       assert.ok(hurry.asked >= 4, `asked ${hurry.asked} times, not 4`)
+    })
+
+    it('lets other work have a turn between batches while it hurries', async () => {
+      await jobs.declare('busy')
+      await jobs.enqueue(
+        database.orm,
+        'busy',
+        range(30).map((n) => ({ data: { n } })),
+      )
+      let done = 0
+      let doneBeforeOtherWork: number | undefined
+
+      await jobs.work<{ n: number }>(
+        'busy',
+        async () => {
+          done += 1
+          if (done === 1) {
+            setImmediate(() => {
+              doneBeforeOtherWork = done
+            })
+          }
+        },
+        { ...SLOW_POLLING, hurry: answering(true) },
+      )
+
+      await waitFor(async () => done === 30, 'all thirty jobs to run')
+      assert.ok(
+        doneBeforeOtherWork !== undefined && doneBeforeOtherWork <= 2,
+        `other work waited for ${doneBeforeOtherWork} jobs, not one batch`,
+      )
     })
 
     it('waits out the polling interval when it need not hurry', async () => {

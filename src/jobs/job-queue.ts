@@ -185,9 +185,12 @@ export class JobQueue implements RuleRunJobs {
     const worker: { id?: string } = {}
     const runBatch = async (jobs: PgBoss.JobWithMetadata<Data>[]) => {
       await Promise.all(jobs.map((job) => this.runOne(queue, job, handle)))
+      if (jobs.length < batchSize || !hurry) return
 
-      const full = jobs.length === batchSize
-      if (full && worker.id && hurry?.()) this.boss.notifyWorker(worker.id)
+      // On the embedded database a batch may never wait for I/O: without
+      // this turn, requests and timers would wait for the whole backlog.
+      await new Promise((resolve) => setImmediate(resolve))
+      if (worker.id && hurry()) this.boss.notifyWorker(worker.id)
     }
 
     worker.id = await this.boss.work<Data>(
