@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
 import { RuleRunRelay } from '../src/follow-up/rule-run-relay.js'
 import { RULE_RUN_QUEUE } from '../src/jobs/job-queue.js'
 import {
@@ -69,6 +69,8 @@ describe('the rule-run relay', () => {
     await dropServerDatabase(url)
   })
   beforeEach(() => resetTables(first.database))
+  // A relay a test started would otherwise sweep in the tests after it.
+  afterEach(() => first.relay.stop())
 
   // Rule runs stored and not yet relayed, as a process killed in between
   // leaves them.

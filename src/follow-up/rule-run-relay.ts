@@ -81,6 +81,7 @@ export class RuleRunRelay implements RuleRunOutbox {
 
   /** Queues what is waiting now, then sweeps every few seconds. */
   async start(): Promise<void> {
+    this.stopped = false
     await this.relayWaiting()
     this.timer = setInterval(() => this.topUp(), SWEEP_INTERVAL_MS)
     this.timer.unref()
