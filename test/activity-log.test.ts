@@ -170,6 +170,28 @@ for (const engine of ENGINES) {
       assert.ok(!log.idle, 'written, but an event came in a moment ago')
     })
 
+    it('stays idle while follow-ups emit events of their own', async () => {
+      const quietMs = 60_000
+      const log = new ActivityLog(
+        database.orm,
+        context,
+        NO_OUTBOX,
+        SILENT,
+        100,
+        quietMs,
+      )
+      const [cause] = await store([paidInvoice('pp-11')])
+
+      await database.orm.transaction((tx) =>
+        log.recordWithin(tx, {
+          ...paidInvoice('pp-12'),
+          derivedFromEventId: (cause as StoredEvent).id,
+        }),
+      )
+
+      assert.ok(log.idle, 'an emitted event is not one coming in')
+    })
+
     it('refuses a key reused with another body in the same batch', async () => {
       const keyed = (eventType: string): IncomingEvent => ({
         door: 'webhooks.events',

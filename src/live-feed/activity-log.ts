@@ -289,7 +289,7 @@ export class ActivityLog {
    * @throws ActivityLogFullError when `queueLimit` events are waiting.
    */
   record(event: IncomingEvent): Promise<StoredEvent> {
-    this.lastEventAt = performance.now()
+    this.noteArrival(event)
     if (this.waiting.length >= this.queueLimit) {
       return Promise.reject(new ActivityLogFullError(this.queueLimit))
     }
@@ -307,7 +307,7 @@ export class ActivityLog {
    * @throws ReusedKeyError when its dedupe key was used for another body.
    */
   async recordWithin(tx: Orm, event: IncomingEvent): Promise<StoredEvent> {
-    this.lastEventAt = performance.now()
+    this.noteArrival(event)
     const [outcome] = await storeEvents(tx, [event], this.context)
     if (outcome instanceof ReusedKeyError) throw outcome
 
@@ -321,9 +321,10 @@ export class ActivityLog {
 
   /**
    * True when no event is waiting or being written and none has come in
-   * for `quietMs`. The quiet time matters on the embedded database, whose
-   * queries run on this thread: while they do, requests wait unread, and
-   * an empty queue alone would say nothing is coming.
+   * for `quietMs`; events that follow-ups emit do not count as coming in.
+   * The quiet time matters on the embedded database, whose queries run on
+   * this thread: while they do, requests wait unread, and an empty queue
+   * alone would say nothing is coming.
    */
   get idle(): boolean {
     const quiet = performance.now() - this.lastEventAt >= this.quietMs
@@ -337,6 +338,10 @@ export class ActivityLog {
       await Promise.all(this.writes)
       await new Promise((resolve) => setImmediate(resolve))
     }
+  }
+
+  private noteArrival(event: IncomingEvent) {
+    if (event.derivedFromEventId == null) this.lastEventAt = performance.now()
   }
 
   private scheduleWrite() {
