@@ -8,7 +8,8 @@ import {
   query,
   TEST_DATABASE_URL,
 } from './support/test-database.js'
-import { waitFor } from './support/test-service.js'
+import { postEvent } from './support/event-requests.js'
+import { startTestService, waitFor } from './support/test-service.js'
 
 describe('the PostgreSQL connection', () => {
   it('survives the server dropping an idle connection, and reports it', async () => {
@@ -35,6 +36,31 @@ describe('the PostgreSQL connection', () => {
     } finally {
       await database.close()
       await dropServerDatabase(url)
+    }
+  })
+
+  it('answers 503 with Retry-After once its database has been dropped', async () => {
+    const url = await createServerDatabase()
+    const database = await openDatabase({ databaseUrl: url })
+    const t = await startTestService('postgres', { database })
+    try {
+      await dropServerDatabase(url)
+
+      const response = await postEvent(t.service.app, {
+        event_type: 'quote.sent',
+        event_id: 'after-the-drop',
+        source: 'printpath',
+      })
+
+      assert.equal(response.statusCode, 503, response.body)
+      assert.ok(response.headers['retry-after'], 'says when to try again')
+      assert.match(
+        String(response.headers['content-type']),
+        /^application\/problem\+json/,
+      )
+    } finally {
+      await t.close().catch(() => {})
+      await database.close().catch(() => {})
     }
   })
 })

@@ -23,8 +23,19 @@ const SOCKET_ERROR_CODES = new Set([
 
 // SQLSTATEs of a server that is going away, starting up or full:
 // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
-// 53300 too_many_connections. Class 08 (connection exceptions) is whole.
-const OUTAGE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300'])
+// 53300 too_many_connections; or that refuses a new connection to the
+// configured database: 3D000 invalid_catalog_name (it was dropped),
+// 28000 and 28P01 (its role or password no longer works). Class 08
+// (connection exceptions) is whole.
+const OUTAGE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '3D000',
+  '28000',
+  '28P01',
+])
 
 // node-postgres says these in words, with no code.
 const OUTAGE_MESSAGES = [
