@@ -133,15 +133,12 @@ for (const engine of ENGINES) {
       }
     })
 
+    // An activity log that counts as idle `quietMs` after its last event.
+    const logQuietFor = (quietMs: number) =>
+      new ActivityLog(database.orm, context, NO_OUTBOX, SILENT, 100, quietMs)
+
     it('is idle only while no event waits or is being written', async () => {
-      const log = new ActivityLog(
-        database.orm,
-        context,
-        NO_OUTBOX,
-        SILENT,
-        100,
-        0,
-      )
+      const log = logQuietFor(0)
       assert.ok(log.idle, 'idle before any event')
 
       const stored = log.record(paidInvoice('pp-9'))
@@ -153,15 +150,7 @@ for (const engine of ENGINES) {
     })
 
     it('is not idle until no event has come in for its quiet time', async () => {
-      const quietMs = 60_000
-      const log = new ActivityLog(
-        database.orm,
-        context,
-        NO_OUTBOX,
-        SILENT,
-        100,
-        quietMs,
-      )
+      const log = logQuietFor(60_000)
       assert.ok(log.idle, 'idle before any event')
 
       await log.record(paidInvoice('pp-10'))
@@ -171,15 +160,7 @@ for (const engine of ENGINES) {
     })
 
     it('stays idle while follow-ups emit events of their own', async () => {
-      const quietMs = 60_000
-      const log = new ActivityLog(
-        database.orm,
-        context,
-        NO_OUTBOX,
-        SILENT,
-        100,
-        quietMs,
-      )
+      const log = logQuietFor(60_000)
       const [cause] = await store([paidInvoice('pp-11')])
 
       await database.orm.transaction((tx) =>

@@ -42,27 +42,34 @@ for (const engine of ENGINES) {
       return hurry
     }
 
-    async function queueFive(queue: string) {
+    async function queueJobs(queue: string, count: number) {
       await jobs.declare(queue)
       await jobs.enqueue(
         database.orm,
         queue,
-        [1, 2, 3, 4, 5].map((n) => ({ data: { n } })),
+        range(count).map((n) => ({ data: { n } })),
       )
     }
 
-    it('fetches again at once after a full batch when told to hurry', async () => {
-      await queueFive('hurried')
+    // Works `queue` with slow polling and `hurry`; answers the jobs run.
+    async function workWith(queue: string, hurry: () => boolean) {
       const done: number[] = []
-      const hurry = answering(true)
-
       await jobs.work<{ n: number }>(
-        'hurried',
+        queue,
         async (job) => {
           done.push(job.data.n)
         },
         { ...SLOW_POLLING, hurry },
       )
+
+      return done
+    }
+
+    it('fetches again at once after a full batch when told to hurry', async () => {
+      await queueJobs('hurried', 5)
+      const hurry = answering(true)
+
+      const done = await workWith('hurried', hurry)
 
       await waitFor(async () => done.length === 5, 'all five jobs to run')
       assert.deepEqual(
@@ -75,12 +82,7 @@ for (const engine of ENGINES) {
     })
 
     it('lets other work have a turn between batches while it hurries', async () => {
-      await jobs.declare('busy')
-      await jobs.enqueue(
-        database.orm,
-        'busy',
-        range(30).map((n) => ({ data: { n } })),
-      )
+      await queueJobs('busy', 30)
       let done = 0
       let doneBeforeOtherWork: number | undefined
 
@@ -105,17 +107,10 @@ for (const engine of ENGINES) {
     })
 
     it('waits out the polling interval when it need not hurry', async () => {
-      await queueFive('unhurried')
-      const done: number[] = []
+      await queueJobs('unhurried', 5)
       const hurry = answering(false)
 
-      await jobs.work<{ n: number }>(
-        'unhurried',
-        async (job) => {
-          done.push(job.data.n)
-        },
-        { ...SLOW_POLLING, hurry },
-      )
+      const done = await workWith('unhurried', hurry)
 
       await waitFor(async () => done.length === 1, 'the first job to run')
       await sleep(1_500)

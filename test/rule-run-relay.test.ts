@@ -204,35 +204,34 @@ describe('the rule-run relay', () => {
     })
   })
 
-  it('queues more as workers start the waiting jobs', async () => {
-    await storeWithoutJobs(first.database, 50)
-    await short.relay.relayWaiting()
+  // The two ways the room is counted again: the sweep, and a top-up asked
+  // for between sweeps.
+  const recounts: [string, (relay: RuleRunRelay) => Promise<void>][] = [
+    ['at its next sweep', (relay) => relay.relayWaiting()],
+    [
+      'as soon as asked to top up',
+      async (relay) => {
+        relay.topUp()
+        await relay.settled()
+      },
+    ],
+  ]
+  for (const [when, recount] of recounts) {
+    it(`queues more as workers start the waiting jobs, ${when}`, async () => {
+      await storeWithoutJobs(first.database, 50)
+      await short.relay.relayWaiting()
 
-    await startJobs(first.database, 15)
-    await short.relay.relayWaiting()
+      await startJobs(first.database, 15)
+      await recount(short.relay)
 
-    assert.deepEqual(await relayCounts(first.database), {
-      runs: 50,
-      waiting: 15,
-      jobs: 35,
+      assert.deepEqual(await relayCounts(first.database), {
+        runs: 50,
+        waiting: 15,
+        jobs: 35,
+      })
+      assert.deepEqual(await queuedRuns(first.database), range(1, 35))
     })
-    assert.deepEqual(await queuedRuns(first.database), range(1, 35))
-  })
-
-  it('tops the queue up as soon as it is asked, between sweeps', async () => {
-    await storeWithoutJobs(first.database, 50)
-    await short.relay.relayWaiting()
-    await startJobs(first.database, 15)
-
-    short.relay.topUp()
-    await short.relay.settled()
-
-    assert.deepEqual(await relayCounts(first.database), {
-      runs: 50,
-      waiting: 15,
-      jobs: 35,
-    })
-  })
+  }
 
   it('tops nothing up once it has stopped', async () => {
     const relay = new RuleRunRelay(first.database, first.jobs, SILENT, {
