@@ -82,12 +82,16 @@ function serializeError(error: unknown): unknown {
   const { params, ...rest } = serialized as typeof serialized & {
     params?: unknown
   }
+  // Only the outermost query's parameters are a field of their own.
+  const counted = Array.isArray(params)
+    ? { params: `${params.length} left out` }
+    : {}
 
   return {
     ...rest,
     message: scrub(rest.message),
     stack: scrub(rest.stack),
-    params: `${Array.isArray(params) ? params.length : 0} left out`,
+    ...counted,
   }
 }
 
