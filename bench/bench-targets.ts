@@ -5,6 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { METRICS_PATH } from '../src/observability/metrics-route.js'
 import { openDatabase, type DatabaseLocation } from '../src/storage/database.js'
 import {
   createServerDatabase,
@@ -238,11 +239,11 @@ const DONE_RULE_RUNS = /^pressos_follow_up_rule_runs\{status="done"\} (\d+)$/m
 
 // The service's own count of finished rule runs, from its metrics.
 async function readFollowUpsDone(origin: string): Promise<number> {
-  const response = await fetch(`${origin}/metrics`, {
+  const response = await fetch(`${origin}${METRICS_PATH}`, {
     headers: { authorization: `Bearer ${BENCH_SECRETS.metrics}` },
   })
   if (!response.ok) {
-    throw new Error(`GET /metrics answered ${response.status}`)
+    throw new Error(`GET ${METRICS_PATH} answered ${response.status}`)
   }
 
   const done = DONE_RULE_RUNS.exec(await response.text())

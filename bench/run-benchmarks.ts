@@ -204,7 +204,7 @@ async function benchOne(
 }
 
 // Follow-ups done a second while the target, its load over, has no
-// requests; null for a target without follow-ups or with none left to do.
+// requests; null for a target without follow-ups, or with no idle time.
 async function countIdleFollowUps(
   started: StartedTarget,
   { idleSeconds }: BenchOptions,
