@@ -268,6 +268,7 @@ async function startRuleWorkers(
     (tx, event) => storeDerivedEvent(tx, event, activityLog),
     options.logger.child({ part: 'follow-up' }),
   )
+  // Asked after each full batch; a batch taken means room on the queue.
   const hurry = () => {
     if (!activityLog.idle) return false
 
