@@ -49,6 +49,8 @@ export interface LoadReport {
   refusedIds: string[]
   /** Ids of requests still in flight when a phase ended, or timed out. */
   unansweredIds: string[]
+  /** CPU time the load driver used over both phases, in seconds. */
+  cpuSeconds: number
 }
 
 const { values } = parseArgs({
@@ -94,6 +96,7 @@ async function driveLoad(plan: LoadPlan): Promise<LoadReport> {
   const tally = { sent: 0, acknowledged: 0, refusedIds: [] as string[] }
   const pending = new Set<string>()
   const request = uniqueRequest(plan, tally, pending)
+  const cpuBefore = process.cpuUsage()
 
   const result = await autocannon({
     url: plan.origin,
@@ -104,6 +107,7 @@ async function driveLoad(plan: LoadPlan): Promise<LoadReport> {
       ? { warmup: { duration: plan.warmupSeconds } }
       : {}),
   })
+  const cpu = process.cpuUsage(cpuBefore)
 
   return {
     scenario: plan.scenario,
@@ -114,6 +118,7 @@ async function driveLoad(plan: LoadPlan): Promise<LoadReport> {
     acknowledged: tally.acknowledged,
     refusedIds: tally.refusedIds,
     unansweredIds: [...pending],
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { TargetName } from './bench-targets.js'
 import type { LoadReport } from './load.js'
+import type { MachineCpu } from './machine-cpu.js'
 import type { ScenarioName } from './scenarios.js'
 import type { FollowUps, StoredRows } from './stored-rows.js'
 import type { WalTotals } from './wal-totals.js'
@@ -21,6 +22,8 @@ export interface RunResult {
   peakMemoryBytes: number
   /** CPU time the target used during the load, warm-up included, in s. */
   cpuSeconds: number
+  /** CPU time the whole machine used during the load, warm-up included. */
+  machineCpu: MachineCpu
   /** WAL the PostgreSQL server wrote during the load; null off the server. */
   wal: WalTotals | null
   /** Bytes the target logged during its run. */
@@ -60,6 +63,10 @@ export function resultsTable(results: RunResult[]): string {
     'non-2xx',
     'errors',
     'CPU µs/answer',
+    'driver CPU µs/answer',
+    'machine CPU µs/answer',
+    'CPU-bound ceiling answers/s',
+    'stolen CPU %',
     'WAL records/answer',
     'WAL bytes/answer',
     'peak RSS MiB',
@@ -90,7 +97,11 @@ function resultRow(result: RunResult): string[] {
     String(measured.maxMs),
     describeNon2xx(result.report),
     String(measured.errors + (warmup?.errors ?? 0)),
-    cpuPerAnswer(result),
+    perAnswer(result, result.cpuSeconds),
+    perAnswer(result, result.report.cpuSeconds),
+    perAnswer(result, result.machineCpu.busySeconds),
+    describeCeiling(result),
+    describeStolen(result.machineCpu),
     ...walPerAnswer(result),
     (result.peakMemoryBytes / 2 ** 20).toFixed(0),
     `${warm} + ${measured.answers2xx}`,
@@ -117,14 +128,36 @@ function describeIdleFollowUps({ idleFollowUps }: RunResult): string {
   return Math.round(idleFollowUps).toLocaleString('en-US')
 }
 
-// CPU the target spent per answer of any status, warm-up included.
-function cpuPerAnswer(result: RunResult): string {
-  const answers = allAnswers(result.report)
-  if (answers === 0) return 'n/a'
-
-  const micros = (result.cpuSeconds * 1e6) / answers
+// CPU seconds spent per answer of any status, warm-up included, in µs.
+function perAnswer(result: RunResult, cpuSeconds: number): string {
+  const micros = microsPerAnswer(result, cpuSeconds)
+  if (micros === null) return 'n/a'
 
   return Math.round(micros).toLocaleString('en-US')
+}
+
+function microsPerAnswer(result: RunResult, cpuSeconds: number) {
+  const answers = allAnswers(result.report)
+  if (answers === 0) return null
+
+  return (cpuSeconds * 1e6) / answers
+}
+
+// The answers a second the machine's cores could give, all of them busy,
+// at what this target cost the whole machine per answer.
+function describeCeiling(result: RunResult): string {
+  const { busySeconds, cores } = result.machineCpu
+  const micros = microsPerAnswer(result, busySeconds)
+  if (micros === null || micros === 0) return 'n/a'
+
+  return Math.round((cores * 1e6) / micros).toLocaleString('en-US')
+}
+
+// The share of the cores' time the hypervisor gave to other machines.
+function describeStolen({ stolenSeconds, totalSeconds }: MachineCpu): string {
+  if (totalSeconds === 0) return 'n/a'
+
+  return ((100 * stolenSeconds) / totalSeconds).toFixed(0)
 }
 
 // WAL records and bytes per answer of any status, warm-up included.
@@ -254,6 +287,49 @@ export function leanReference(results: RunResult[]): string | null {
       `(${rate(lean)} vs ${rate(express)} 2xx/s)`,
     `- p99 ${lean.report.measured.p99Ms} ms`,
   ].join('\n')
+}
+
+/**
+ * The machine CPU per answer that each throughput target leaves, beside
+ * what the lean baseline and the service used, as a markdown list. The
+ * load driver, the target and PostgreSQL share the cores, so a target
+ * whose run needs more of the machine per answer than the budget cannot
+ * reach it on this machine. Null when the run did not measure all four.
+ */
+export function cpuBudget(results: RunResult[]): string | null {
+  const find = (target: TargetName) =>
+    results.find((r) => r.target === target && r.scenario === 'events')
+  const service = find('service-postgres')
+  const lean = find('fastify-group-commit')
+  const bare = find('bare-fastify')
+  const express = find('express')
+  if (!service || !lean || !bare || !express) return null
+
+  const { cores } = service.machineCpu
+  const budget = (baseline: RunResult, times: number, name: string) => {
+    const rps = times * baseline.report.measured.rps
+    const micros = (cores * 1e6) / rps
+
+    return (
+      `- ${times}× ${name} is ${count(rps)} answers/s: ${cores} cores ` +
+      `give ${count(micros)} µs of CPU per answer, for the load driver, ` +
+      'the target and PostgreSQL together'
+    )
+  }
+  const used = (result: RunResult) =>
+    `${perAnswer(result, result.machineCpu.busySeconds)} µs (the load ` +
+    `driver ${perAnswer(result, result.report.cpuSeconds)} µs of it)`
+
+  return [
+    budget(bare, BARE_SHARE, 'bare Fastify'),
+    budget(express, EXPRESS_TIMES, 'Express + pg'),
+    `- used per answer: the lean baseline ${used(lean)}; ` +
+      `PressOS Inbound ${used(service)}`,
+  ].join('\n')
+}
+
+function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US')
 }
 
 /** The checks as a markdown list. */

@@ -28,10 +28,12 @@ import {
   type TargetName,
 } from './bench-targets.js'
 import { killLoad, runLoad, type LoadSettings } from './load-run.js'
+import { machineCpuSpent, readMachineCpu } from './machine-cpu.js'
 import { describeMachine, recordResults, RESULTS_PATH } from './results-file.js'
 import {
   checksList,
   checkTargets,
+  cpuBudget,
   failuresList,
   leanReference,
   resultsTable,
@@ -175,7 +177,9 @@ async function benchOne(
     const { origin } = started.process
     const walBefore = await started.walTotals?.()
     const cpuBefore = await started.process.cpuSeconds()
+    const machineBefore = await readMachineCpu()
     const report = await runLoad(origin, scenarioName, tag, options.load)
+    const machineCpu = machineCpuSpent(machineBefore, await readMachineCpu())
     const cpuSeconds = (await started.process.cpuSeconds()) - cpuBefore
     const wal = walBefore
       ? walWritten(walBefore, await started.walTotals!())
@@ -194,6 +198,7 @@ async function benchOne(
       rows,
       peakMemoryBytes,
       cpuSeconds,
+      machineCpu,
       wal,
       logBytes,
       idleFollowUps,
@@ -241,7 +246,14 @@ function describeRun(
       "target process's VmHWM at the end of its run. CPU µs/answer is " +
       "the target process's CPU time (user + system) over the load, " +
       'warm-up included, divided by the answers it gave: a figure less ' +
-      'sensitive to a busy machine than throughput. WAL per answer is ' +
+      'sensitive to a busy machine than throughput. Driver CPU is the ' +
+      "load driver's own, divided the same way; machine CPU is the busy " +
+      'time of all cores (`/proc/stat`): the target, the driver, ' +
+      'PostgreSQL and anything else. The CPU-bound ceiling is the cores ' +
+      'times a million divided by machine CPU per answer: the answers a ' +
+      'second the machine could give at that cost with every core busy. ' +
+      "Stolen is the share of the cores' time the hypervisor gave to " +
+      'other machines over the load. WAL per answer is ' +
       'what the PostgreSQL server wrote to its write-ahead log over the ' +
       'load (`pg_stat_wal`, the whole server), divided the same way.',
     resultsTable(results),
@@ -264,6 +276,14 @@ function describeRun(
       'The same ratios for the lean group-commit baseline (one INSERT a ' +
         'batch and no other work), the nearest a durable write came on ' +
         `this machine:\n\n${reference}`,
+    )
+  }
+  const budget = cpuBudget(results)
+  if (budget) {
+    sections.push(
+      'The CPU each throughput target leaves an answer on this machine, ' +
+        'against what the runs above used (machine CPU per answer):' +
+        `\n\n${budget}`,
     )
   }
   if (failures.length > 0) sections.push(`Failed:\n\n${failuresList(failures)}`)

@@ -128,8 +128,8 @@ async function readPeakMemory(pid: number): Promise<number> {
   return Number(match[1]) * 1024
 }
 
-// Clock ticks a second, the unit of /proc/<pid>/stat's CPU times.
-const CLOCK_TICKS = Number(
+/** Clock ticks a second, the unit of the CPU times under /proc. */
+export const CLOCK_TICKS = Number(
   execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }),
 )
 
