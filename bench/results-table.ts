@@ -91,7 +91,7 @@ function resultRow(result: RunResult): string[] {
   return [
     result.targetTitle,
     result.scenarioTitle,
-    Math.round(measured.rps).toLocaleString('en-US'),
+    count(measured.rps),
     String(measured.p50Ms),
     String(measured.p99Ms),
     String(measured.maxMs),
@@ -117,7 +117,6 @@ function describeFollowUps(followUps: FollowUps | null): string {
   if (followUps === null) return 'n/a'
 
   const { runs, queued, done } = followUps
-  const count = (n: number) => n.toLocaleString('en-US')
 
   return `${count(runs)} (${count(queued)}, ${count(done)})`
 }
@@ -125,7 +124,7 @@ function describeFollowUps(followUps: FollowUps | null): string {
 function describeIdleFollowUps({ idleFollowUps }: RunResult): string {
   if (idleFollowUps === null) return 'n/a'
 
-  return Math.round(idleFollowUps).toLocaleString('en-US')
+  return count(idleFollowUps)
 }
 
 // CPU seconds spent per answer of any status, warm-up included, in µs.
@@ -133,7 +132,7 @@ function perAnswer(result: RunResult, cpuSeconds: number): string {
   const micros = microsPerAnswer(result, cpuSeconds)
   if (micros === null) return 'n/a'
 
-  return Math.round(micros).toLocaleString('en-US')
+  return count(micros)
 }
 
 function microsPerAnswer(result: RunResult, cpuSeconds: number) {
@@ -150,7 +149,7 @@ function describeCeiling(result: RunResult): string {
   const micros = microsPerAnswer(result, busySeconds)
   if (micros === null || micros === 0) return 'n/a'
 
-  return Math.round((cores * 1e6) / micros).toLocaleString('en-US')
+  return count((cores * 1e6) / micros)
 }
 
 // The share of the cores' time the hypervisor gave to other machines.
@@ -167,7 +166,7 @@ function walPerAnswer(result: RunResult): [string, string] {
 
   return [
     (result.wal.records / answers).toFixed(1),
-    Math.round(result.wal.bytes / answers).toLocaleString('en-US'),
+    count(result.wal.bytes / answers),
   ]
 }
 
@@ -262,7 +261,7 @@ function rowsCheck(result: RunResult): TargetCheck {
 }
 
 function rate(result: RunResult): string {
-  return Math.round(result.report.measured.rps).toLocaleString('en-US')
+  return count(result.report.measured.rps)
 }
 
 /**
@@ -328,10 +327,6 @@ export function cpuBudget(results: RunResult[]): string | null {
   ].join('\n')
 }
 
-function count(n: number): string {
-  return Math.round(n).toLocaleString('en-US')
-}
-
 /** The checks as a markdown list. */
 export function checksList(checks: TargetCheck[]): string {
   return checks
@@ -360,4 +355,9 @@ function markdownTable(header: string[], rows: string[][]): string {
   const rule = `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`
 
   return [line(header), rule, ...rows.map(line)].join('\n')
+}
+
+// A figure rounded to a whole number, with thousands separated.
+function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US')
 }
