@@ -101,7 +101,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     { queueAhead: RULE_RUNS_QUEUED_PER_WORKER * config.jobConcurrency },
   )
   const activityLog = new ActivityLog(
-    database.orm,
+    database,
     { ruleBook, scheduler: jobs },
     relay,
     logger,

@@ -114,7 +114,7 @@ for (const engine of ENGINES) {
       const relay = new RuleRunRelay(database, jobs, SILENT, {
         queueAhead: 100,
       })
-      const log = new ActivityLog(database.orm, context, relay, SILENT, 100)
+      const log = new ActivityLog(database, context, relay, SILENT, 100)
 
       const stored = await Promise.all([
         log.record(paidInvoice('pp-7')),
@@ -135,7 +135,7 @@ for (const engine of ENGINES) {
 
     // An activity log that counts as idle `quietMs` after its last event.
     const logQuietFor = (quietMs: number) =>
-      new ActivityLog(database.orm, context, NO_OUTBOX, SILENT, 100, quietMs)
+      new ActivityLog(database, context, NO_OUTBOX, SILENT, 100, quietMs)
 
     it('is idle only while no event waits or is being written', async () => {
       const log = logQuietFor(0)
@@ -194,3 +194,39 @@ for (const engine of ENGINES) {
     })
   })
 }
+
+describe('the batch statement on postgres', () => {
+  let database: Database
+
+  before(async () => {
+    database = await createTestDatabase('postgres')
+    await database.migrate()
+  })
+  after(() => database.close())
+
+  it('is prepared on the connection that wrote the batch', async () => {
+    // No job queue shares the pool, and the pool lends out the connection
+    // given back last: the probe runs where the batches ran.
+    const context = {
+      ruleBook: PAID_INVOICE_RULES,
+      scheduler: { enqueueRuleRuns: () => Promise.reject(new Error('unused')) },
+    }
+    const log = new ActivityLog(database, context, NO_OUTBOX, SILENT, 100)
+    await log.record(paidInvoice('pp-20'))
+    await log.record(paidInvoice('pp-21'))
+
+    const { rows } = await database.runPrepared(
+      {
+        name: 'prepared-statements',
+        text: 'select name from pg_prepared_statements',
+      },
+      [],
+    )
+
+    const names = rows.map((row: { name: string }) => row.name)
+    assert.ok(
+      names.includes('activity-events-batch'),
+      `prepared on the connection: ${names.join(', ')}`,
+    )
+  })
+})

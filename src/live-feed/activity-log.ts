@@ -15,7 +15,12 @@ import { inArray } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { EventFacts, RuleBook } from '../follow-up/rule-book.js'
 import { isDatabaseOutage } from '../storage/database-outage.js'
-import type { Orm } from '../storage/database.js'
+import {
+  runnerFor,
+  type Database,
+  type Orm,
+  type StatementRunner,
+} from '../storage/database.js'
 import { activityEvents } from '../storage/schema.js'
 import {
   insertBatch,
@@ -95,6 +100,14 @@ export interface RuleRunOutbox {
   stored(ruleRunIds: number[]): void
 }
 
+/** How `storeEvents` goes about it. */
+export interface StoreOptions {
+  /** Queue a job for every rule run in `tx`; else leave them to the relay. */
+  queueJobs?: boolean
+  /** Runs the batch statement; by default through `tx`, unprepared. */
+  runBatch?: StatementRunner
+}
+
 /**
  * Stores `events` through `tx` and matches the follow-up rules on each new
  * recognised event. With `queueJobs`, `tx` must be an open transaction and
@@ -105,12 +118,12 @@ export async function storeEvents(
   tx: Orm,
   events: IncomingEvent[],
   context: StoreContext,
-  { queueJobs = true } = {},
+  { queueJobs = true, runBatch = runnerFor(tx) }: StoreOptions = {},
 ): Promise<(StoredEvent | ReusedKeyError)[]> {
   const rows = events.map(toRow)
   const planned = planRuleRuns(rows, context.ruleBook, queueJobs)
 
-  const outcomes = await insertBatch(tx, rows, planned)
+  const outcomes = await insertBatch(runBatch, rows, planned)
   if (queueJobs) await queueJobsOf(tx, outcomes, context.scheduler)
   const firsts = await findFirstCopies(tx, rows, outcomes)
 
@@ -272,7 +285,7 @@ export class ActivityLog {
   private lastEventAt = -Infinity
 
   constructor(
-    private readonly orm: Orm,
+    private readonly database: Pick<Database, 'orm' | 'runPrepared'>,
     private readonly context: StoreContext,
     private readonly outbox: RuleRunOutbox,
     private readonly logger: Logger,
@@ -370,12 +383,13 @@ export class ActivityLog {
 
   private async writeBatch(batch: Waiting[]): Promise<void> {
     try {
-      // One statement stores the whole batch, so it needs no transaction.
+      // One statement stores the whole batch, so it needs no transaction,
+      // and it runs prepared.
       const outcomes = await storeEvents(
-        this.orm,
+        this.database.orm,
         batch.map((item) => item.event),
         this.context,
-        { queueJobs: false },
+        { queueJobs: false, runBatch: this.database.runPrepared },
       )
       settle(batch, outcomes)
       const ruleRunIds = outcomes.flatMap((outcome) =>

@@ -29,12 +29,33 @@ export interface SqlExecutor {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>
 }
 
+/**
+ * A statement run so often that each connection should parse and plan it
+ * once: `name` must be unique to this text in the process.
+ */
+export interface PreparedStatement {
+  name: string
+  text: string
+}
+
+/** Runs `statement` with its `$n` parameters. */
+export type StatementRunner = (
+  statement: PreparedStatement,
+  values: unknown[],
+) => Promise<{ rows: any[] }>
+
 /** An open database, whichever engine runs it. */
 export interface Database {
   engine: 'postgres' | 'pglite'
   orm: Orm
   /** Executor on the database's own connections, for the job queue. */
   executor: SqlExecutor
+  /**
+   * Runs a statement on its own, outside any transaction. On PostgreSQL
+   * each pooled connection prepares it the first time and reuses its plan
+   * after that; on the embedded database it runs like any other query.
+   */
+  runPrepared: StatementRunner
   /**
    * Brings the schema up to date, then runs `setUp` (other one-time set-up,
    * like the job queue's own tables) before another process may begin its
@@ -130,6 +151,7 @@ function openPostgres(
     engine: 'postgres',
     orm,
     executor: { executeSql: (text, values) => pool.query(text, values) },
+    runPrepared: ({ name, text }, values) => pool.query({ name, text, values }),
     migrate,
     isReady: () => hasAllMigrations(orm),
     listen: (channel, onPayload) =>
@@ -234,6 +256,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     engine: 'pglite',
     orm,
     executor: { executeSql },
+    runPrepared: ({ text }, values) => client.query(text, values),
     migrate: async (setUp) => {
       await migratePglite(drizzlePglite(client), {
         migrationsFolder: MIGRATIONS_FOLDER,
@@ -277,6 +300,16 @@ export function executorFor(orm: Orm): SqlExecutor {
       return { rows: rowsOf(result) }
     },
   }
+}
+
+/**
+ * A runner that sends statements through `orm`, inside its transaction
+ * when it is one; they are not prepared then.
+ */
+export function runnerFor(orm: Orm): StatementRunner {
+  const executor = executorFor(orm)
+
+  return ({ text }, values) => executor.executeSql(text, values)
 }
 
 function bindParameters(text: string, values: unknown[]): SQL {
