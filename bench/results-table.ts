@@ -305,26 +305,45 @@ export function cpuBudget(results: RunResult[]): string | null {
   if (!service || !lean || !bare || !express) return null
 
   const { cores } = service.machineCpu
-  const budget = (baseline: RunResult, times: number, name: string) => {
-    const rps = times * baseline.report.measured.rps
-    const micros = (cores * 1e6) / rps
+  const budgets = [
+    { name: `${BARE_SHARE}× bare Fastify`, rps: BARE_SHARE * rateOf(bare) },
+    {
+      name: `${EXPRESS_TIMES}× Express + pg`,
+      rps: EXPRESS_TIMES * rateOf(express),
+    },
+  ].map(({ name, rps }) => ({ name, rps, micros: (cores * 1e6) / rps }))
+
+  const used = (title: string, result: RunResult) => {
+    const micros = microsPerAnswer(result, result.machineCpu.busySeconds)
+    if (micros === null) return `- ${title} gave no answers`
+
+    const verdicts = budgets.map(
+      (budget) =>
+        `${micros <= budget.micros ? 'within' : 'over'} the ${budget.name} ` +
+        'budget',
+    )
 
     return (
-      `- ${times}× ${name} is ${count(rps)} answers/s: ${cores} cores ` +
-      `give ${count(micros)} µs of CPU per answer, for the load driver, ` +
-      'the target and PostgreSQL together'
+      `- ${title} used ${count(micros)} µs per answer (the load driver ` +
+      `${perAnswer(result, result.report.cpuSeconds)} µs of it): ` +
+      verdicts.join(', ')
     )
   }
-  const used = (result: RunResult) =>
-    `${perAnswer(result, result.machineCpu.busySeconds)} µs (the load ` +
-    `driver ${perAnswer(result, result.report.cpuSeconds)} µs of it)`
 
   return [
-    budget(bare, BARE_SHARE, 'bare Fastify'),
-    budget(express, EXPRESS_TIMES, 'Express + pg'),
-    `- used per answer: the lean baseline ${used(lean)}; ` +
-      `PressOS Inbound ${used(service)}`,
+    ...budgets.map(
+      (budget) =>
+        `- ${budget.name} is ${count(budget.rps)} answers/s: ${cores} ` +
+        `cores give ${count(budget.micros)} µs of CPU per answer, for the ` +
+        'load driver, the target and PostgreSQL together',
+    ),
+    used('the lean baseline', lean),
+    used('PressOS Inbound', service),
   ].join('\n')
+}
+
+function rateOf(result: RunResult): number {
+  return result.report.measured.rps
 }
 
 /** The checks as a markdown list. */
