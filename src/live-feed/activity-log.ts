@@ -265,8 +265,13 @@ interface Waiting {
 /** Most events written in one transaction. */
 const MAX_BATCH = 256
 
-/** Most batches being written at once, each in its own transaction. */
-const MAX_CONCURRENT_WRITES = 2
+/**
+ * Most batches being written at once. With one, the events that come in
+ * while a batch commits all wait for the next, so batches grow with the
+ * load; with two, the second write took the few that had arrived, and a
+ * batch cost more of the database and of this process per event.
+ */
+const MAX_CONCURRENT_WRITES = 1
 
 /** How long after its last event the log counts as idle, by default. */
 const QUIET_MS = 1_000
@@ -275,8 +280,7 @@ const QUIET_MS = 1_000
  * The write path of the doors: `record` resolves once the event and its
  * rule runs are committed, sharing the statement with whatever other events
  * arrived meanwhile; `outbox` hears of the rule runs, to queue their jobs.
- * Up to `MAX_CONCURRENT_WRITES` batches are written at once, so that one
- * batch is gathered while another commits.
+ * One batch is written at a time, and the next gathers while it commits.
  */
 export class ActivityLog {
   private waiting: Waiting[] = []
