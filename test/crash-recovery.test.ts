@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { after, before, describe, it, type TestContext } from 'node:test'
+import pg from 'pg'
 import { RULE_RUN_QUEUE } from '../src/jobs/job-queue.js'
 import { openDatabase, type DatabaseLocation } from '../src/storage/database.js'
 import { parseExposition, valueOf } from './support/exposition.js'
@@ -79,6 +80,12 @@ class HoldingPushServer {
     const { port } = this.server.address() as AddressInfo
 
     return `http://127.0.0.1:${port}/pressos-shop`
+  }
+
+  /** Holds every push from now on, counting afresh. */
+  hold() {
+    this.holding = true
+    this.received = 0
   }
 
   /** Answers from now on, and drops the pushes held so far. */
@@ -229,6 +236,35 @@ async function followUpsSettled(service: ServiceProcess): Promise<boolean> {
   return done > 0 && [...unfinished, ...waitingJobs].every((n) => n === 0)
 }
 
+/**
+ * Locks the activity log's table from a connection of the test's own, so
+ * that every batch the service writes waits; resolves once one does.
+ * Returns what lets the writes go on.
+ */
+async function holdActivityLogWrites(
+  databaseUrl: string,
+): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  await client.query('begin')
+  await client.query('lock table activity_events in share mode')
+
+  const waitingWriters = async () => {
+    const result = await client.query<{ n: number }>(
+      `select count(*)::int as n from pg_locks
+       where relation = 'activity_events'::regclass and not granted`,
+    )
+
+    return result.rows[0]!.n > 0
+  }
+  await waitFor(waitingWriters, 'a batch write waiting for the lock')
+
+  return async () => {
+    await client.query('rollback')
+    await client.end()
+  }
+}
+
 /** What the test knows once the first process is dead. */
 interface Killed {
   answers: Answers
@@ -239,12 +275,16 @@ interface Killed {
 
 /**
  * Starts a process, leaves one of its follow-up jobs running (its push is
- * held), and kills it with SIGKILL while events are pouring in.
+ * held), and kills it with SIGKILL while events are pouring in. With
+ * `holdWrites`, the kill comes while a batch write waits on the database:
+ * the moment an answer sent before its commit would be lost.
  */
 async function killDuringLoad(
   place: Place,
   pushes: HoldingPushServer,
+  holdWrites = false,
 ): Promise<Killed> {
+  pushes.hold()
   const first = await place.start()
   const lead = { ...FOLLOWED_UP_EVENTS[0]!, event_id: 'crash-lead' }
   assert.equal(await postEvent(first.origin, lead), 202)
@@ -255,10 +295,16 @@ async function killDuringLoad(
     async () => load.acknowledged >= ACKNOWLEDGED_BEFORE_KILL,
     `${ACKNOWLEDGED_BEFORE_KILL} acknowledged events`,
   )
+  const { databaseUrl } = place.location as { databaseUrl?: string }
+  const release =
+    holdWrites && databaseUrl
+      ? await holdActivityLogWrites(databaseUrl)
+      : undefined
   // No new request starts; those in flight meet the kill.
   const stopped = load.stop()
   first.child.kill('SIGKILL')
   assert.equal(await first.exited, 'SIGKILL')
+  await release?.()
   const answers = await stopped
   answers.set(lead.event_id, 202)
 
@@ -289,33 +335,47 @@ for (const engine of ['postgres', 'pglite'] as const) {
     })
     after(() => pushes.stop())
 
-    it('keeps every acknowledged event once and finishes its follow-ups after a restart', async (t) => {
-      await withPlace(engine, env, async (place) => {
-        const killed = await killDuringLoad(place, pushes)
-        assert.ok(killed.unanswered > 0, 'requests were in flight at the kill')
-        assert.ok(killed.activeJobIds.length > 0, 'a follow-up job was running')
+    const killAndRestart = async (
+      t: TestContext,
+      place: Place,
+      holdWrites: boolean,
+    ) => {
+      const killed = await killDuringLoad(place, pushes, holdWrites)
+      assert.ok(killed.unanswered > 0, 'requests were in flight at the kill')
+      assert.ok(killed.activeJobIds.length > 0, 'a follow-up job was running')
 
-        pushes.letGo()
-        const second = await place.start()
-        await waitFor(
-          () => followUpsSettled(second),
-          'every follow-up to finish after the restart',
-          40_000,
+      pushes.letGo()
+      const second = await place.start()
+      await waitFor(
+        () => followUpsSettled(second),
+        'every follow-up to finish after the restart',
+        40_000,
+      )
+      await second.stop()
+
+      await inspect(place.location, async (run) => {
+        const stored = await assertStoredOnce(run, killed.answers)
+        t.diagnostic(
+          `sent ${killed.answers.size}, stored ${stored}, ` +
+            `unanswered at the kill ${killed.unanswered}, follow-up ` +
+            `jobs running at the kill ${killed.activeJobIds.length}`,
         )
-        await second.stop()
-
-        await inspect(place.location, async (run) => {
-          const stored = await assertStoredOnce(run, killed.answers)
-          t.diagnostic(
-            `sent ${killed.answers.size}, stored ${stored}, ` +
-              `unanswered at the kill ${killed.unanswered}, follow-up ` +
-              `jobs running at the kill ${killed.activeJobIds.length}`,
-          )
-          await assertFollowUpsDone(run)
-          await assertCompleted(run, killed.activeJobIds)
-        })
+        await assertFollowUpsDone(run)
+        await assertCompleted(run, killed.activeJobIds)
       })
+    }
+
+    it('keeps every acknowledged event once and finishes its follow-ups after a restart', async (t) => {
+      await withPlace(engine, env, (place) => killAndRestart(t, place, false))
     })
+
+    // Another connection can hold the server's table; the embedded
+    // database belongs to the service process alone.
+    if (engine === 'postgres') {
+      it('keeps every acknowledged event when killed while a write waits on the database', async (t) => {
+        await withPlace(engine, env, (place) => killAndRestart(t, place, true))
+      })
+    }
   })
 }
 
