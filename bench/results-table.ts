@@ -337,7 +337,7 @@ export function cpuBudget(results: RunResult[]): string | null {
         `cores give ${count(budget.micros)} µs of CPU per answer, for the ` +
         'load driver, the target and PostgreSQL together',
     ),
-    used('bare Fastify, storing nothing', bare),
+    used('bare Fastify (storing nothing)', bare),
     used('the lean baseline', lean),
     used('PressOS Inbound', service),
   ].join('\n')
