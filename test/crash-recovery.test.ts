@@ -246,8 +246,10 @@ async function holdActivityLogWrites(
 ): Promise<() => Promise<void>> {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
-  await client.query('begin')
-  await client.query('lock table activity_events in share mode')
+  const release = async () => {
+    await client.query('rollback')
+    await client.end()
+  }
 
   const waitingWriters = async () => {
     const result = await client.query<{ n: number }>(
@@ -257,12 +259,16 @@ async function holdActivityLogWrites(
 
     return result.rows[0]!.n > 0
   }
-  await waitFor(waitingWriters, 'a batch write waiting for the lock')
-
-  return async () => {
-    await client.query('rollback')
-    await client.end()
+  try {
+    await client.query('begin')
+    await client.query('lock table activity_events in share mode')
+    await waitFor(waitingWriters, 'a batch write waiting for the lock')
+  } catch (error) {
+    await release()
+    throw error
   }
+
+  return release
 }
 
 /** What the test knows once the first process is dead. */
@@ -275,14 +281,15 @@ interface Killed {
 
 /**
  * Starts a process, leaves one of its follow-up jobs running (its push is
- * held), and kills it with SIGKILL while events are pouring in. With
- * `holdWrites`, the kill comes while a batch write waits on the database:
- * the moment an answer sent before its commit would be lost.
+ * held), and kills it with SIGKILL while events are pouring in. Given
+ * `holdWritesOn`, a PostgreSQL URL, the kill comes while a batch write waits
+ * on that database: the moment an answer sent before its commit would be
+ * lost.
  */
 async function killDuringLoad(
   place: Place,
   pushes: HoldingPushServer,
-  holdWrites = false,
+  holdWritesOn?: string,
 ): Promise<Killed> {
   pushes.hold()
   const first = await place.start()
@@ -295,11 +302,10 @@ async function killDuringLoad(
     async () => load.acknowledged >= ACKNOWLEDGED_BEFORE_KILL,
     `${ACKNOWLEDGED_BEFORE_KILL} acknowledged events`,
   )
-  const { databaseUrl } = place.location as { databaseUrl?: string }
   const release =
-    holdWrites && databaseUrl
-      ? await holdActivityLogWrites(databaseUrl)
-      : undefined
+    holdWritesOn === undefined
+      ? undefined
+      : await holdActivityLogWrites(holdWritesOn)
   // No new request starts; those in flight meet the kill.
   const stopped = load.stop()
   first.child.kill('SIGKILL')
@@ -338,9 +344,9 @@ for (const engine of ['postgres', 'pglite'] as const) {
     const killAndRestart = async (
       t: TestContext,
       place: Place,
-      holdWrites: boolean,
+      holdWritesOn?: string,
     ) => {
-      const killed = await killDuringLoad(place, pushes, holdWrites)
+      const killed = await killDuringLoad(place, pushes, holdWritesOn)
       assert.ok(killed.unanswered > 0, 'requests were in flight at the kill')
       assert.ok(killed.activeJobIds.length > 0, 'a follow-up job was running')
 
@@ -366,14 +372,16 @@ for (const engine of ['postgres', 'pglite'] as const) {
     }
 
     it('keeps every acknowledged event once and finishes its follow-ups after a restart', async (t) => {
-      await withPlace(engine, env, (place) => killAndRestart(t, place, false))
+      await withPlace(engine, env, (place) => killAndRestart(t, place))
     })
 
     // Another connection can hold the server's table; the embedded
     // database belongs to the service process alone.
     if (engine === 'postgres') {
       it('keeps every acknowledged event when killed while a write waits on the database', async (t) => {
-        await withPlace(engine, env, (place) => killAndRestart(t, place, true))
+        await withPlace(engine, env, (place) =>
+          killAndRestart(t, place, place.location.databaseUrl!),
+        )
       })
     }
   })
